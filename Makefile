@@ -1,0 +1,45 @@
+# roost: `make serve` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+BIN := $(VENV)/bin
+ADAPTERS := $(wildcard adapters/*/pyproject.toml)
+SERVE_STAMP := $(VENV)/.serve-installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.PHONY: serve test lint format train models clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+# roost first, so the adapters' dependency on it is met by this checkout.
+$(SERVE_STAMP): pyproject.toml $(ADAPTERS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet $(foreach a,$(ADAPTERS),-e $(dir $(a)))
+	touch $@
+
+$(TEST_STAMP): $(SERVE_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
+	$(foreach a,$(ADAPTERS),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
+
+serve: train  ## serve every installed adapter on 127.0.0.1:$(PORT)
+	$(BIN)/roost serve --port $(PORT)
+
+models: $(SERVE_STAMP)
+	$(BIN)/roost models
+
+test: $(TEST_STAMP)  ## lint, then the whole suite against the built wheel
+	$(BIN)/tox run -e lint,py311
+
+lint: $(TEST_STAMP)
+	$(BIN)/tox run -e lint
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .tox build dist *.egg-info

@@ -1,0 +1,1 @@
+"""roost's controllers: Falcon resources that parse requests and call core."""

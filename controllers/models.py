@@ -1,0 +1,80 @@
+"""Model resources: list, describe and predict (v1 routes and the seed alias)."""
+
+from __future__ import annotations
+
+import falcon
+
+from roost.controllers.bodies import read_records, wants_partial
+from roost.core.predictions import PredictionService
+from roost.views.models import (
+    render_model,
+    render_model_summary,
+    render_models,
+    render_prediction,
+    render_seed_prediction,
+)
+
+__all__ = ["ModelsResource", "PredictResource", "SeedRegressionResource"]
+
+
+class ModelsResource:
+    """`GET /v1/models` and `GET /v1/models/{name}`."""
+
+    def __init__(self, service: PredictionService) -> None:
+        self._registry = service.registry
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """List every installed adapter with its default version."""
+        resp.media = render_models(
+            render_model_summary(
+                self._registry.default(name), self._registry.versions(name)
+            )
+            for name in self._registry.names()
+        )
+
+    def on_get_item(
+        self, req: falcon.Request, resp: falcon.Response, name: str
+    ) -> None:
+        """Describe one adapter, including its input schema."""
+        resp.media = render_model(
+            self._registry.default(name), self._registry.versions(name)
+        )
+
+
+class PredictResource:
+    """`POST /v1/models/{name}[/versions/{version}]/predict`."""
+
+    def __init__(self, service: PredictionService) -> None:
+        self._service = service
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        """Predict with the default version of `name`."""
+        self._predict(req, resp, name, None)
+
+    def on_post_version(
+        self, req: falcon.Request, resp: falcon.Response, name: str, version: str
+    ) -> None:
+        """Predict with a pinned version."""
+        self._predict(req, resp, name, version)
+
+    def _predict(
+        self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
+    ) -> None:
+        partial = wants_partial(req)
+        records = read_records(req)
+        result = self._service.predict(name, records, version, partial=partial)
+        resp.media = render_prediction(result, partial=partial)
+
+
+class SeedRegressionResource:
+    """`POST /v1/predict/regression`: the seed API's route, kept compatible."""
+
+    def __init__(self, service: PredictionService) -> None:
+        self._service = service
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Predict valid rows; list invalid ones under `errors` (status 200)."""
+        records = read_records(req, allow_inputs_key=False)
+        name = self._service.default_model("regression")
+        result = self._service.predict(name, records, partial=True)
+        resp.media = render_seed_prediction(result)

@@ -1,0 +1,30 @@
+"""The route table: every URL roost serves, in one place."""
+
+from __future__ import annotations
+
+import falcon
+
+from roost.controllers.health import HealthResource, VersionResource
+from roost.controllers.models import (
+    ModelsResource,
+    PredictResource,
+    SeedRegressionResource,
+)
+from roost.core.predictions import PredictionService
+
+__all__ = ["add_routes"]
+
+
+def add_routes(app: falcon.App, service: PredictionService, api_version: str) -> None:
+    """Attach every resource to its URL."""
+    models = ModelsResource(service)
+    predict = PredictResource(service)
+    app.add_route("/health", HealthResource())
+    app.add_route("/version", VersionResource(service, api_version))
+    app.add_route("/v1/predict/regression", SeedRegressionResource(service))
+    app.add_route("/v1/models", models)
+    app.add_route("/v1/models/{name}", models, suffix="item")
+    app.add_route("/v1/models/{name}/predict", predict)
+    app.add_route(
+        "/v1/models/{name}/versions/{version}/predict", predict, suffix="version"
+    )

@@ -1,0 +1,119 @@
+"""The adapter contract: the stable interface every served model implements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from packaging.version import InvalidVersion, Version
+
+from roost.core import artifacts
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["AdapterContext", "ModelAdapter", "Training", "check_adapter_class"]
+
+#: Entry-point group in which adapter distributions register their class.
+ENTRY_POINT_GROUP = "roost.adapters"
+NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What the host hands an adapter: where its artifacts live, its options."""
+
+    name: str
+    version: str
+    model_dir: Path
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def load_artifact(self) -> object:
+        """Load this adapter version's trained artifact, checksum verified."""
+        return artifacts.load_artifact(self.model_dir, self.name, self.version)
+
+    def read_manifest(self) -> artifacts.Manifest:
+        """Return the manifest of this adapter version's artifact."""
+        return artifacts.read_manifest(self.model_dir, self.name, self.version)
+
+
+@dataclass(frozen=True)
+class Training:
+    """The result of `ModelAdapter.train`: an object to persist and its metrics."""
+
+    artifact: object
+    metrics: Mapping[str, float]
+
+
+class ModelAdapter:
+    """Base class of every adapter: load once, predict many.
+
+    Subclasses set the class attributes and implement `predict`; heavy work
+    (reading artifacts) belongs in `load`, which the host calls once per
+    worker before serving. Adapters know nothing of HTTP: they raise
+    `roost.core.errors.AdapterError` to refuse an input.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    task: ClassVar[str]
+    input_schema: ClassVar[Mapping[str, Mapping[str, Any]]]
+    description: ClassVar[str] = ""
+
+    def __init__(self, context: AdapterContext) -> None:
+        self.context = context
+
+    def load(self) -> None:
+        """Load artifacts; must be safe to call more than once."""
+
+    def predict(self, frame: pd.DataFrame) -> Any:
+        """Return one prediction per row of `frame` (or a DataFrame of outputs)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement predict")
+
+    def train(self) -> Training:
+        """Fit the model on the adapter's own data; optional.
+
+        Returns the object to persist (loaded back through
+        `context.load_artifact()`) and its metrics. The host saves it.
+        """
+        raise NotImplementedError(f"adapter {self.name!r} does not support training")
+
+    @classmethod
+    def supports_training(cls) -> bool:
+        """Say whether this adapter overrides `train`."""
+        return cls.train is not ModelAdapter.train
+
+
+def check_adapter_class(plugin: object) -> type[ModelAdapter]:
+    """Check that an entry point's object honours the contract.
+
+    Raises:
+        TypeError: it is not a ModelAdapter subclass.
+        ValueError: a class attribute is missing or malformed.
+    """
+    if not (isinstance(plugin, type) and issubclass(plugin, ModelAdapter)):
+        raise TypeError(f"{plugin!r} is not a subclass of roost.core.ModelAdapter")
+    for attribute in ("name", "version", "task", "input_schema"):
+        if not hasattr(plugin, attribute):
+            raise ValueError(
+                f"{plugin.__name__} lacks the class attribute {attribute!r}"
+            )
+    if not isinstance(plugin.name, str) or not NAME_PATTERN.match(plugin.name):
+        raise ValueError(
+            f"{plugin.__name__}.name {plugin.name!r} is not URL-safe "
+            "(lowercase letters, digits and single hyphens)"
+        )
+    try:
+        Version(str(plugin.version))
+    except InvalidVersion:
+        raise ValueError(
+            f"{plugin.__name__}.version {plugin.version!r} is not a PEP 440 version"
+        ) from None
+    if not isinstance(plugin.input_schema, Mapping) or not plugin.input_schema:
+        raise ValueError(f"{plugin.__name__}.input_schema must be a non-empty mapping")
+    if not isinstance(plugin.task, str) or not plugin.task:
+        raise ValueError(f"{plugin.__name__}.task must be a non-empty string")
+    return plugin

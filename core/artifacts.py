@@ -1,0 +1,158 @@
+"""Trained artifacts on disk: one joblib file and one JSON manifest per version."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from roost.core.errors import ArtifactError
+
+__all__ = [
+    "Manifest",
+    "artifact_stem",
+    "load_artifact",
+    "read_manifest",
+    "save_artifact",
+]
+
+#: Libraries whose versions a manifest records, when installed.
+RECORDED_LIBRARIES = ("scikit-learn", "pandas", "numpy", "joblib")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What roost knows about one trained artifact."""
+
+    name: str
+    version: str
+    artifact: str
+    sha256: str
+    metrics: Mapping[str, float]
+    created: str
+    python: str
+    libraries: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Serialise the manifest as indented JSON."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+
+def artifact_stem(name: str, version: str) -> str:
+    """Return the file name stem shared by an artifact and its manifest."""
+    return f"{name}-{version}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _installed_versions() -> dict[str, str]:
+    versions = {}
+    for library in RECORDED_LIBRARIES:
+        try:
+            versions[library] = importlib.metadata.version(library)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _write_atomically(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, then rename."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_artifact(
+    model_dir: Path,
+    name: str,
+    version: str,
+    artifact: object,
+    metrics: Mapping[str, float],
+) -> Manifest:
+    """Persist `artifact` and its manifest under `model_dir`; return the manifest."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    stem = artifact_stem(name, version)
+    artifact_path = model_dir / f"{stem}.joblib"
+    _write_atomically(artifact_path, lambda tmp: joblib.dump(artifact, tmp))
+    manifest = Manifest(
+        name=name,
+        version=version,
+        artifact=artifact_path.name,
+        sha256=_sha256(artifact_path),
+        metrics={key: float(value) for key, value in metrics.items()},
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        python=platform.python_version(),
+        libraries=_installed_versions(),
+    )
+    manifest_path = model_dir / f"{stem}.json"
+    _write_atomically(manifest_path, lambda tmp: tmp.write_text(manifest.to_json()))
+    return manifest
+
+
+def read_manifest(model_dir: Path, name: str, version: str) -> Manifest:
+    """Read the manifest of one artifact version.
+
+    Raises:
+        ArtifactError: the manifest is missing or malformed.
+    """
+    path = model_dir / f"{artifact_stem(name, version)}.json"
+    try:
+        data = json.loads(path.read_text())
+        return Manifest(**data)
+    except FileNotFoundError:
+        raise ArtifactError(
+            f"no trained artifact for {name} {version} in {model_dir}; "
+            f"run 'roost train {name}'"
+        ) from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise ArtifactError(f"unreadable manifest {path}: {exc}") from exc
+
+
+def load_artifact(model_dir: Path, name: str, version: str) -> object:
+    """Load an artifact after checking it against its manifest's sha256.
+
+    Raises:
+        ArtifactError: missing files, a checksum mismatch or an unloadable file.
+    """
+    manifest = read_manifest(model_dir, name, version)
+    path = model_dir / artifact_stem(name, version)
+    path = path.with_name(f"{path.name}.joblib")
+    if manifest.artifact != path.name:
+        raise ArtifactError(
+            f"manifest names {manifest.artifact!r}, expected {path.name!r}"
+        )
+    try:
+        actual = _sha256(path)
+    except FileNotFoundError:
+        raise ArtifactError(f"artifact file {path} is missing") from None
+    if actual != manifest.sha256:
+        raise ArtifactError(
+            f"artifact {path.name} fails its checksum (sha256 {actual[:12]}..., "
+            f"manifest says {manifest.sha256[:12]}...); retrain or restore it"
+        )
+    try:
+        return joblib.load(path)
+    except Exception as exc:
+        raise ArtifactError(f"cannot load artifact {path.name}: {exc}") from exc

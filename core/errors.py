@@ -1,0 +1,98 @@
+"""Errors raised by roost's core and by adapters; none of them knows HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "AdapterError",
+    "AdapterNotFoundError",
+    "AdapterNotReadyError",
+    "ArtifactError",
+    "BadRequestError",
+    "PredictionError",
+    "RequestValidationError",
+    "RoostError",
+]
+
+#: Record index -> field name -> reasons.
+ProblemMap = Mapping[int, Mapping[str, Sequence[str]]]
+
+
+class RoostError(Exception):
+    """Base of every error roost reports to a client."""
+
+    title = "Error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AdapterNotFoundError(RoostError):
+    """No installed adapter has this name (and version, when one is named)."""
+
+    title = "Model not found"
+
+    def __init__(self, name: str, version: str | None = None) -> None:
+        self.name = name
+        self.version = version
+        if version is None:
+            message = f"no model named {name!r} is installed"
+        else:
+            message = f"model {name!r} has no version {version!r}"
+        super().__init__(message)
+
+
+class AdapterNotReadyError(RoostError):
+    """The adapter is installed but failed to import or load."""
+
+    title = "Model not ready"
+
+    def __init__(self, name: str, version: str | None, reason: str) -> None:
+        self.name = name
+        self.version = version
+        self.reason = reason
+        label = name if version is None else f"{name} {version}"
+        super().__init__(f"model {label!r} is not ready: {reason}")
+
+
+class BadRequestError(RoostError):
+    """The request body does not have the shape the route expects."""
+
+    title = "Bad request"
+
+
+class RequestValidationError(RoostError):
+    """One or more records failed the adapter's input schema."""
+
+    title = "Validation failed"
+
+    def __init__(self, problems: ProblemMap, total: int) -> None:
+        self.problems = problems
+        self.total = total
+        super().__init__(f"{len(problems)} of {total} record(s) failed validation")
+
+
+class AdapterError(RoostError):
+    """Raised by an adapter that refuses its (already validated) input."""
+
+    title = "Model rejected the input"
+
+
+class PredictionError(RoostError):
+    """The adapter failed unexpectedly or returned an unusable answer."""
+
+    title = "Prediction failed"
+
+    def __init__(self, name: str, version: str, reason: str) -> None:
+        self.name = name
+        self.version = version
+        self.reason = reason
+        super().__init__(f"model {name!r} {version} failed to predict: {reason}")
+
+
+class ArtifactError(RoostError):
+    """A trained artifact is missing, unreadable or fails its checksum."""
+
+    title = "Artifact error"

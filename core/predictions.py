@@ -1,0 +1,140 @@
+"""The prediction service: pick an adapter, validate, predict, align results."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from cerberus import SchemaError
+
+from roost.core.errors import (
+    AdapterError,
+    AdapterNotFoundError,
+    PredictionError,
+    RequestValidationError,
+)
+from roost.core.registry import AdapterEntry, Registry
+from roost.core.validation import RecordValidator
+
+__all__ = ["PredictionResult", "PredictionService"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PredictionResult:
+    """Predictions of one adapter version for a batch of records."""
+
+    name: str
+    version: str
+    predictions: list[Any]
+    problems: dict[int, dict[str, list[str]]]
+    total: int
+
+
+class PredictionService:
+    """What the controllers call: every decision about predicting lives here."""
+
+    def __init__(self, registry: Registry, default_model: str | None = None) -> None:
+        self.registry = registry
+        self._default_model = default_model
+        self._validators: dict[tuple[str, str], RecordValidator] = {}
+        for entry in registry.entries():
+            if entry.ready and entry.adapter_class is not None and entry.version:
+                try:
+                    validator = RecordValidator(entry.adapter_class.input_schema)
+                except SchemaError as exc:
+                    logger.error(
+                        "adapter %s has an invalid schema: %s", entry.name, exc
+                    )
+                    entry.error = f"invalid input schema: {exc}"
+                    continue
+                self._validators[(entry.name, entry.version)] = validator
+
+    def default_model(self, task: str = "regression") -> str:
+        """Name the model behind the seed's alias route.
+
+        Raises:
+            AdapterNotFoundError: no adapter for that task is installed.
+        """
+        if self._default_model is not None:
+            return self._default_model
+        for name in self.registry.names():
+            entry = self.registry.default(name)
+            if entry.adapter_class is not None and entry.adapter_class.task == task:
+                return name
+        raise AdapterNotFoundError(f"(default {task} model)")
+
+    def predict(
+        self,
+        name: str,
+        records: Sequence[Any],
+        version: str | None = None,
+        *,
+        partial: bool = False,
+    ) -> PredictionResult:
+        """Predict every valid record.
+
+        With `partial`, invalid records get `None` in place; without it, any
+        invalid record fails the whole batch.
+
+        Raises:
+            RequestValidationError: a record is invalid and `partial` is false.
+        """
+        entry = self.registry.get(name, version)
+        batch = self._validators[(entry.name, str(entry.version))].validate(records)
+        if batch.problems and not partial:
+            raise RequestValidationError(batch.problems, batch.total)
+        outputs = self._run(entry, batch.frame) if batch.valid_rows else []
+        predictions: list[Any] = [None] * batch.total
+        for row, output in zip(batch.valid_rows, outputs, strict=True):
+            predictions[row] = output
+        return PredictionResult(
+            entry.name, str(entry.version), predictions, batch.problems, batch.total
+        )
+
+    def _run(self, entry: AdapterEntry, frame: pd.DataFrame) -> list[Any]:
+        if entry.adapter is None:
+            raise PredictionError(
+                entry.name, str(entry.version), "adapter is not loaded"
+            )
+        try:
+            output = entry.adapter.predict(frame)
+        except AdapterError:
+            raise
+        except Exception as exc:
+            logger.exception(
+                "adapter %s %s failed to predict", entry.name, entry.version
+            )
+            raise PredictionError(
+                entry.name, str(entry.version), f"{type(exc).__name__}: {exc}"
+            ) from exc
+        values = _to_list(output)
+        if len(values) != len(frame):
+            raise PredictionError(
+                entry.name,
+                str(entry.version),
+                f"returned {len(values)} predictions for {len(frame)} rows",
+            )
+        return values
+
+
+def _to_list(output: Any) -> list[Any]:
+    """Turn whatever an adapter returned into one JSON-ready item per row."""
+    if isinstance(output, pd.DataFrame):
+        clean = output.astype(object).where(output.notna(), None)
+        return clean.to_dict(orient="records")
+    if isinstance(output, pd.Series):
+        output = output.to_numpy()
+    if isinstance(output, np.ndarray):
+        if output.ndim == 1 and output.dtype.kind == "f":
+            return [
+                value if math.isfinite(value) else None for value in output.tolist()
+            ]
+        return output.tolist()
+    return list(output)

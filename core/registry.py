@@ -1,0 +1,230 @@
+"""Adapter registry: discovers adapters with stevedore, keyed by (name, version)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.version import Version
+from stevedore import ExtensionManager
+
+from roost.core.adapter import AdapterContext, ModelAdapter, check_adapter_class
+from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
+
+__all__ = ["AdapterEntry", "Registry"]
+
+logger = logging.getLogger(__name__)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class AdapterEntry:
+    """One installed adapter version and its state in this process."""
+
+    name: str
+    version: str | None
+    source: str
+    adapter_class: type[ModelAdapter] | None = None
+    adapter: ModelAdapter | None = None
+    error: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        """Say whether the adapter loaded and can predict."""
+        return self.adapter is not None and self.error is None
+
+
+class Registry:
+    """The adapters this process serves, ready or not."""
+
+    def __init__(
+        self, entries: Iterable[AdapterEntry], pins: Mapping[str, str] | None = None
+    ) -> None:
+        self._by_name: dict[str, list[AdapterEntry]] = {}
+        for entry in entries:
+            self._by_name.setdefault(entry.name, []).append(entry)
+        for versions in self._by_name.values():
+            versions.sort(key=_version_key, reverse=True)
+        self._pins = dict(pins or {})
+
+    @classmethod
+    def discover(
+        cls,
+        namespace: str,
+        model_dir: Path,
+        options: Mapping[str, Mapping[str, Any]] | None = None,
+        pins: Mapping[str, str] | None = None,
+    ) -> Registry:
+        """Find every adapter registered under `namespace`; load none of them."""
+        failures: list[AdapterEntry] = []
+
+        def on_failure(_manager: object, entry_point: Any, exc: BaseException) -> None:
+            logger.error(
+                "adapter entry point %r (%s) failed to import: %s",
+                entry_point.name,
+                entry_point.value,
+                _describe(exc),
+            )
+            failures.append(
+                AdapterEntry(
+                    name=entry_point.name,
+                    version=None,
+                    source=entry_point.value,
+                    error=f"import failed: {_describe(exc)}",
+                )
+            )
+
+        manager = ExtensionManager(
+            namespace=namespace,
+            invoke_on_load=False,
+            on_load_failure_callback=on_failure,
+        )
+        entries = list(failures)
+        seen: set[tuple[str, str]] = set()
+        for extension in manager.extensions:
+            source = extension.entry_point.value
+            try:
+                adapter_class = check_adapter_class(extension.plugin)
+                if adapter_class.name != extension.name:
+                    raise ValueError(
+                        f"entry point name {extension.name!r} differs from the "
+                        f"class's name {adapter_class.name!r}"
+                    )
+            except (TypeError, ValueError) as exc:
+                logger.error(
+                    "adapter %r (%s) is invalid: %s", extension.name, source, exc
+                )
+                entries.append(
+                    AdapterEntry(
+                        extension.name, None, source, error=f"invalid adapter: {exc}"
+                    )
+                )
+                continue
+            key = (adapter_class.name, str(adapter_class.version))
+            if key in seen:
+                logger.error("adapter %s %s is installed twice; using the first", *key)
+                continue
+            seen.add(key)
+            context = AdapterContext(
+                name=key[0],
+                version=key[1],
+                model_dir=model_dir,
+                options=dict((options or {}).get(key[0], {})),
+            )
+            adapter, error = _construct(adapter_class, context)
+            entries.append(
+                AdapterEntry(
+                    name=key[0],
+                    version=key[1],
+                    source=source,
+                    adapter_class=adapter_class,
+                    adapter=adapter,
+                    error=error,
+                )
+            )
+        return cls(entries, pins)
+
+    def load_all(self, on_loaded: Callable[[AdapterEntry], None] | None = None) -> None:
+        """Call `load()` on every constructed adapter; failures mark it not ready."""
+        for entry in self.entries():
+            if entry.adapter is None or entry.error is not None:
+                continue
+            try:
+                entry.adapter.load()
+            except Exception as exc:
+                logger.exception(
+                    "adapter %s %s failed to load", entry.name, entry.version
+                )
+                entry.error = f"load failed: {_describe(exc)}"
+            else:
+                logger.info("adapter %s %s loaded", entry.name, entry.version)
+            if on_loaded is not None:
+                on_loaded(entry)
+
+    def entries(self) -> list[AdapterEntry]:
+        """Return every entry, by name, newest version first."""
+        return [entry for name in self.names() for entry in self._by_name[name]]
+
+    def names(self) -> list[str]:
+        """Return the installed adapter names, sorted."""
+        return sorted(self._by_name)
+
+    def versions(self, name: str) -> list[AdapterEntry]:
+        """Return the entries of one name, newest first.
+
+        Raises:
+            AdapterNotFoundError: no adapter of that name is installed.
+        """
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise AdapterNotFoundError(name) from None
+
+    def default(self, name: str) -> AdapterEntry:
+        """Return the version served when none is named: the pin, else the newest."""
+        versions = self.versions(name)
+        pinned = self._pins.get(name)
+        if pinned is not None:
+            return self.find(name, pinned)
+        known = [entry for entry in versions if entry.version is not None]
+        return known[0] if known else versions[0]
+
+    def find(self, name: str, version: str | None = None) -> AdapterEntry:
+        """Return one entry, ready or not.
+
+        Raises:
+            AdapterNotFoundError: unknown name or version.
+        """
+        if version is None:
+            return self.default(name)
+        for entry in self.versions(name):
+            if entry.version is not None and _same_version(entry.version, version):
+                return entry
+        raise AdapterNotFoundError(name, version)
+
+    def get(self, name: str, version: str | None = None) -> AdapterEntry:
+        """Return a ready entry for prediction.
+
+        Raises:
+            AdapterNotFoundError: unknown name or version.
+            AdapterNotReadyError: the adapter failed to import or load.
+        """
+        entry = self.find(name, version)
+        if not entry.ready:
+            raise AdapterNotReadyError(
+                entry.name, entry.version, entry.error or "not loaded"
+            )
+        return entry
+
+
+def _construct(
+    adapter_class: type[ModelAdapter], context: AdapterContext
+) -> tuple[ModelAdapter | None, str | None]:
+    """Instantiate an adapter, turning a failing constructor into an error text."""
+    try:
+        return adapter_class(context), None
+    except Exception as exc:
+        logger.exception(
+            "adapter %s %s could not be constructed", context.name, context.version
+        )
+        return None, f"construction failed: {_describe(exc)}"
+
+
+def _version_key(entry: AdapterEntry) -> tuple[int, Version]:
+    if entry.version is None:
+        return (0, Version("0"))
+    return (1, Version(entry.version))
+
+
+def _same_version(installed: str, requested: str) -> bool:
+    try:
+        return Version(installed) == Version(requested)
+    except ValueError:
+        return installed == requested

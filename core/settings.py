@@ -1,0 +1,132 @@
+"""Settings: one object built from ROOST_* environment variables and a profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PROFILES", "Settings", "default_model_dir"]
+
+PROFILES = ("development", "testing", "production")
+
+#: Defaults that differ by profile; everything else is the dataclass default.
+_PROFILE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "development": {"log_level": "info", "log_format": "text"},
+    "testing": {"log_level": "warning", "log_format": "text"},
+    "production": {"log_level": "info", "log_format": "json"},
+}
+
+
+def default_model_dir(environ: Mapping[str, str]) -> Path:
+    """Return the per-user data folder for artifacts (XDG_DATA_HOME aware)."""
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "roost" / "models"
+
+
+def _new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _parse_pins(text: str) -> dict[str, str]:
+    """Parse `name=version,name=version` into a mapping."""
+    pins = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, version = item.partition("=")
+        if not sep or not name.strip() or not version.strip():
+            raise ValueError(f"ROOST_PINNED_VERSIONS item {item!r} is not name=version")
+        pins[name.strip()] = version.strip()
+    return pins
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that configures one roost process.
+
+    Each field maps to the environment variable `ROOST_<FIELD>`; `PORT` is
+    also honoured (PaaS convention) when `ROOST_PORT` is unset.
+    """
+
+    profile: str = "development"
+    model_dir: Path = field(default_factory=lambda: default_model_dir(os.environ))
+    adapter_namespace: str = "roost.adapters"
+    default_model: str | None = None
+    pinned_versions: Mapping[str, str] = field(default_factory=dict)
+    adapter_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    timeout: int = 30
+    graceful_timeout: int = 30
+    log_level: str = "info"
+    log_format: str = "text"
+    request_id_factory: Callable[[], str] = field(default=_new_request_id, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile {self.profile!r} is not one of {PROFILES}")
+        if self.log_format not in {"text", "json"}:
+            raise ValueError(f"log_format {self.log_format!r} is not 'text' or 'json'")
+        for name in ("port", "workers", "threads", "timeout", "graceful_timeout"):
+            if getattr(self, name) < (0 if name == "port" else 1):
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+    @classmethod
+    def for_profile(cls, profile: str, **overrides: Any) -> Settings:
+        """Build settings from a profile's defaults plus explicit overrides."""
+        if profile not in PROFILES:
+            raise ValueError(f"profile {profile!r} is not one of {PROFILES}")
+        return cls(profile=profile, **{**_PROFILE_DEFAULTS[profile], **overrides})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `ROOST_*` variables (the only reader of them)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {"model_dir": default_model_dir(env)}
+        port = env.get("ROOST_PORT") or env.get("PORT")
+        if port:
+            values["port"] = port
+        for spec in fields(cls):
+            raw = env.get(f"ROOST_{spec.name.upper()}")
+            if raw is None or spec.name in {"request_id_factory", "port"}:
+                continue
+            values[spec.name] = raw
+        return cls.for_profile(values.pop("profile", "development"), **_convert(values))
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def _convert(values: dict[str, Any]) -> dict[str, Any]:
+    """Turn environment strings into the fields' types."""
+    converted: dict[str, Any] = {}
+    for name, raw in values.items():
+        if not isinstance(raw, str):
+            converted[name] = raw
+        elif name == "model_dir":
+            converted[name] = Path(raw).expanduser()
+        elif name in {"port", "workers", "threads", "timeout", "graceful_timeout"}:
+            try:
+                converted[name] = int(raw)
+            except ValueError:
+                raise ValueError(
+                    f"ROOST_{name.upper()}={raw!r} is not an integer"
+                ) from None
+        elif name == "pinned_versions":
+            converted[name] = _parse_pins(raw)
+        elif name == "adapter_options":
+            options = json.loads(raw)
+            if not isinstance(options, dict):
+                raise ValueError("ROOST_ADAPTER_OPTIONS must be a JSON object")
+            converted[name] = options
+        elif name == "default_model":
+            converted[name] = raw or None
+        else:
+            converted[name] = raw
+    return converted

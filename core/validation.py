@@ -1,0 +1,139 @@
+"""Validate records against an adapter's cerberus schema and build the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pandas as pd
+from cerberus import Validator
+from cerberus.errors import COERCION_FAILED, UNALLOWED_VALUE, BasicErrorHandler
+
+from roost.core.coercion import COERCERS
+
+__all__ = ["RecordValidator", "ValidatedBatch"]
+
+RECORD_FIELD = "_record"
+
+
+class _ErrorHandler(BasicErrorHandler):
+    """Cerberus messages, with the allowed values spelled out."""
+
+    messages: ClassVar[dict[int, str]] = {
+        **BasicErrorHandler.messages,
+        UNALLOWED_VALUE.code: "unallowed value {value!r}; allowed values: {constraint}",
+        COERCION_FAILED.code: "{0}",
+    }
+
+
+@dataclass(frozen=True)
+class ValidatedBatch:
+    """The outcome of validating a batch of records."""
+
+    frame: pd.DataFrame
+    valid_rows: list[int]
+    problems: dict[int, dict[str, list[str]]]
+    total: int
+
+
+def _with_coercion(
+    schema: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    compiled = {}
+    for field, rules in schema.items():
+        compiled[field] = dict(rules)
+        coercer = COERCERS.get(str(rules.get("type")))
+        if coercer is not None and "coerce" not in rules:
+            compiled[field]["coerce"] = coercer
+    return compiled
+
+
+def _dtype(rules: Mapping[str, Any]) -> str:
+    kind = rules.get("type")
+    nullable = bool(rules.get("nullable")) or not rules.get("required", False)
+    if kind in {"float", "number"} or (kind == "integer" and nullable):
+        return "float64"
+    if kind == "integer":
+        return "int64"
+    if kind == "boolean" and not nullable:
+        return "bool"
+    return "object"
+
+
+def _flatten(messages: Sequence[Any]) -> list[str]:
+    flat: list[str] = []
+    for message in messages:
+        if isinstance(message, dict):
+            for key, nested in message.items():
+                flat.extend(f"{key}: {text}" for text in _flatten(nested))
+        else:
+            flat.append(str(message))
+    return flat
+
+
+def _reasons(messages: Sequence[Any]) -> list[str]:
+    """Flatten cerberus messages; a failed coercion already says the type."""
+    reasons = _flatten(messages)
+    if len(reasons) > 1:
+        reasons = [
+            text for text in reasons if not text.startswith("must be of ")
+        ] or reasons
+    return reasons
+
+
+class RecordValidator:
+    """Checks records against one adapter's schema; safe to share across threads.
+
+    Cerberus validators keep per-call state, so one is built per batch.
+    """
+
+    def __init__(self, schema: Mapping[str, Mapping[str, Any]]) -> None:
+        self._schema = _with_coercion(schema)
+        self._columns = list(self._schema)
+        self._dtypes = {field: _dtype(rules) for field, rules in self._schema.items()}
+        self._new_validator()  # raises cerberus.SchemaError for a broken schema
+
+    @property
+    def columns(self) -> list[str]:
+        """Return the schema's fields, in order: the frame's columns."""
+        return list(self._columns)
+
+    def _new_validator(self) -> Validator:
+        return Validator(self._schema, allow_unknown=True, error_handler=_ErrorHandler)
+
+    def validate(self, records: Sequence[Any]) -> ValidatedBatch:
+        """Validate and coerce every record; build a frame of the valid ones."""
+        validator = self._new_validator()
+        documents: list[dict[str, Any]] = []
+        valid_rows: list[int] = []
+        problems: dict[int, dict[str, list[str]]] = {}
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                problems[index] = {RECORD_FIELD: ["must be an object of field values"]}
+                continue
+            # Unknown fields are ignored, so keep them away from cerberus.
+            known = {field: record[field] for field in self._columns if field in record}
+            if validator.validate(known):
+                documents.append(validator.document)
+                valid_rows.append(index)
+            else:
+                problems[index] = {
+                    field: _reasons(messages)
+                    for field, messages in validator.errors.items()
+                }
+        return ValidatedBatch(
+            self.to_frame(documents), valid_rows, problems, len(records)
+        )
+
+    def to_frame(self, documents: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+        """Build a frame with one typed column per schema field."""
+        columns = {
+            field: pd.Series(
+                [document.get(field) for document in documents],
+                dtype=self._dtypes[field],
+                name=field,
+            )
+            for field in self._columns
+        }
+        return pd.DataFrame(columns, columns=self._columns)

@@ -1,0 +1,10 @@
+"""gunicorn configuration for `gunicorn -c deploy/gunicorn.conf.py`.
+
+Every value comes from roost's settings (ROOST_* variables, PORT), through the
+same function `roost serve` uses, so both ways of starting roost agree.
+"""
+
+from roost.core.server import gunicorn_options
+from roost.core.settings import Settings
+
+globals().update(gunicorn_options(Settings.from_env()))

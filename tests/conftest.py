@@ -1,0 +1,53 @@
+"""Fixtures shared by unit and integration tests."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import falcon.testing
+import pytest
+from server_harness import roost_command, roost_env
+
+from roost.core import create_app
+from roost.core.settings import Settings
+
+#: Entry-point group of the test adapters under tests/fixtures/.
+TESTING_NAMESPACE = "roost.adapters.testing"
+
+
+@pytest.fixture
+def testing_settings(tmp_path: Path) -> Settings:
+    """Settings that serve the test adapters, with artifacts in a temporary folder."""
+    return Settings.for_profile(
+        "testing", adapter_namespace=TESTING_NAMESPACE, model_dir=tmp_path / "models"
+    )
+
+
+@pytest.fixture
+def client(testing_settings: Settings) -> falcon.testing.TestClient:
+    """An in-process client of an app serving the test adapters."""
+    return falcon.testing.TestClient(create_app(testing_settings))
+
+
+@pytest.fixture(scope="session")
+def house_prices_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A model folder holding the house-prices artifact, trained by `roost train`."""
+    model_dir = tmp_path_factory.mktemp("house-prices-models")
+    subprocess.run(
+        roost_command("train", "house-prices"),
+        env=roost_env(ROOST_MODEL_DIR=model_dir, ROOST_PROFILE="testing"),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    yield model_dir
+
+
+@pytest.fixture(scope="session")
+def house_prices_client(house_prices_model_dir: Path) -> falcon.testing.TestClient:
+    """An in-process client of an app serving the installed house-prices adapter."""
+    settings = Settings.for_profile("testing", model_dir=house_prices_model_dir)
+    return falcon.testing.TestClient(create_app(settings))
