@@ -1,0 +1,92 @@
+"""The roost adapter serving the house-prices regression pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from roost.core.adapter import ModelAdapter, Training
+from roost.core.errors import AdapterError
+from roost_house_prices import config
+from roost_house_prices.dataset import load_dataset
+from roost_house_prices.pipeline import predict_prices, train_pipeline
+from roost_house_prices.schema import INPUT_SCHEMA
+from roost_house_prices.transformers import PipelineInputError
+
+__all__ = ["HousePricesAdapter"]
+
+
+def _model_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of the 24 inputs with numbers as numeric dtypes.
+
+    Optional columns absent from `frame` are added as missing; the host may
+    hand numbers in object columns (e.g. a column of None), which the log and
+    scaling steps cannot use, so they are converted here.
+
+    Raises:
+        AdapterError: a required column is absent or a number is not numeric.
+    """
+    absent = [var for var in config.FEATURES if var not in frame.columns]
+    required_absent = [var for var in absent if var not in config.NULLABLE_VARS]
+    if required_absent:
+        raise AdapterError(f"missing input column(s): {', '.join(required_absent)}")
+    inputs = frame.reindex(columns=list(config.FEATURES))
+    for var in config.NUMERICAL_VARS:
+        try:
+            inputs[var] = pd.to_numeric(inputs[var])
+        except (TypeError, ValueError) as exc:
+            raise AdapterError(f"{var}: expected numbers ({exc})") from exc
+    return inputs
+
+
+class HousePricesAdapter(ModelAdapter):
+    """Predict the sale price (US dollars) of a house in Ames, Iowa."""
+
+    name: ClassVar[str] = "house-prices"
+    version: ClassVar[str] = "1.0.0"
+    task: ClassVar[str] = "regression"
+    description: ClassVar[str] = (
+        "Predicts the sale price in US dollars of a house in Ames, Iowa, from 24 "
+        "features with a Lasso regression on engineered features."
+    )
+    input_schema: ClassVar[Mapping[str, Mapping[str, Any]]] = INPUT_SCHEMA
+
+    _pipeline: Pipeline | None = None
+
+    def train(self) -> Training:
+        """Fit the pipeline on the packaged train.csv; metrics on a 10% holdout."""
+        pipeline, metrics = train_pipeline(load_dataset("train.csv"))
+        return Training(artifact=pipeline, metrics=metrics)
+
+    def load(self) -> None:
+        """Load the trained pipeline from the host's artifact store.
+
+        Raises:
+            AdapterError: the artifact is not a scikit-learn pipeline.
+        """
+        artifact = self.context.load_artifact()
+        if not isinstance(artifact, Pipeline):
+            raise AdapterError(
+                f"artifact of {self.name!r} {self.version} is a "
+                f"{type(artifact).__name__}, not a scikit-learn Pipeline; retrain it"
+            )
+        self._pipeline = artifact
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return the predicted sale price in dollars of each row of `frame`.
+
+        Raises:
+            AdapterError: the adapter is not loaded, or an input value cannot
+                be transformed by the fitted pipeline.
+        """
+        pipeline = self._pipeline
+        if pipeline is None:
+            raise AdapterError(f"adapter {self.name!r} is not loaded; call load()")
+        try:
+            return predict_prices(pipeline, _model_inputs(frame))
+        except PipelineInputError as exc:
+            raise AdapterError(str(exc)) from exc
