@@ -19,7 +19,7 @@ __all__ = ["AdapterContext", "ModelAdapter", "Training", "check_adapter_class"]
 
 #: Entry-point group in which adapter distributions register their class.
 ENTRY_POINT_GROUP = "roost.adapters"
-NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def check_adapter_class(plugin: object) -> type[ModelAdapter]:
             raise ValueError(
                 f"{plugin.__name__} lacks the class attribute {attribute!r}"
             )
-    if not isinstance(plugin.name, str) or not NAME_PATTERN.match(plugin.name):
+    if not isinstance(plugin.name, str) or not NAME_PATTERN.fullmatch(plugin.name):
         raise ValueError(
             f"{plugin.__name__}.name {plugin.name!r} is not URL-safe "
             "(lowercase letters, digits and single hyphens)"

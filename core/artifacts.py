@@ -119,8 +119,7 @@ def read_manifest(model_dir: Path, name: str, version: str) -> Manifest:
     """
     path = model_dir / f"{artifact_stem(name, version)}.json"
     try:
-        data = json.loads(path.read_text())
-        return Manifest(**data)
+        manifest = Manifest(**json.loads(path.read_text()))
     except FileNotFoundError:
         raise ArtifactError(
             f"no trained artifact for {name} {version} in {model_dir}; "
@@ -128,6 +127,12 @@ def read_manifest(model_dir: Path, name: str, version: str) -> Manifest:
         ) from None
     except (OSError, ValueError, TypeError) as exc:
         raise ArtifactError(f"unreadable manifest {path}: {exc}") from exc
+    if (manifest.name, manifest.version) != (name, version):
+        raise ArtifactError(
+            f"manifest {path.name} describes {manifest.name} {manifest.version}, "
+            f"not {name} {version}"
+        )
+    return manifest
 
 
 def load_artifact(model_dir: Path, name: str, version: str) -> object:

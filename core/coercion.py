@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["COERCERS", "to_float", "to_int"]
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Longer number strings are refused before parsing (int() is quadratic).
+MAX_NUMBER_TEXT = 100
+SHOWN_CHARS = 40
+TOO_LONG = f"must be a number written in at most {MAX_NUMBER_TEXT} characters"
+#: Plain decimal spellings only: no "1_000", no non-ASCII digits, no "0x1f".
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _shown(value: Any) -> str:
+    """Quote a client's value for a message, cut short so errors stay small."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 def _finite(value: float) -> float:
@@ -15,29 +31,51 @@ def _finite(value: float) -> float:
     return value
 
 
-def to_int(value: Any) -> Any:
-    """Coerce a JSON value to int; pass None through.
+def _in_int64(number: int) -> int:
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError("must be a whole number within the 64-bit integer range")
+    return number
+
+
+def _number_text(text: str, expected: str) -> str:
+    """Return the stripped text of a plain decimal number.
 
     Raises:
-        ValueError: the value is not a whole number.
+        ValueError: too long, or not a plain decimal spelling.
     """
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+    stripped = text.strip()
+    if len(stripped) > MAX_NUMBER_TEXT:
+        raise ValueError(TOO_LONG)
+    if not _DECIMAL_TEXT.fullmatch(stripped):
+        raise ValueError(f"{_shown(text)} is not {expected}")
+    return stripped
+
+
+def _parse_int(text: str) -> int:
+    stripped = _number_text(text, "a whole number")
+    if _INTEGER_TEXT.fullmatch(stripped):
+        return int(stripped)
+    number = float(stripped)
+    if not (math.isfinite(number) and number.is_integer()):
+        raise ValueError(f"{_shown(text)} is not a whole number")
+    return int(number)
+
+
+def to_int(value: Any) -> Any:
+    """Coerce a JSON value to a 64-bit int; pass None through.
+
+    Raises:
+        ValueError: the value is not a whole number in the int64 range.
+    """
+    if value is None:
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _in_int64(value)
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
+        return _in_int64(int(value))
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
-            pass
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a whole number") from None
-        if math.isfinite(number) and number.is_integer():
-            return int(number)
-    raise ValueError(f"{value!r} is not a whole number")
+        return _in_int64(_parse_int(value))
+    raise ValueError(f"{_shown(value)} is not a whole number")
 
 
 def to_float(value: Any) -> Any:
@@ -49,18 +87,15 @@ def to_float(value: Any) -> Any:
     if value is None:
         return value
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{_shown(value)} is not a number")
     if isinstance(value, int | float):
         try:
             return _finite(float(value))
         except OverflowError:
             raise ValueError("must be a finite number") from None
     if isinstance(value, str):
-        try:
-            return _finite(float(value.strip()))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a finite number") from None
-    raise ValueError(f"{value!r} is not a number")
+        return _finite(float(_number_text(value, "a finite number")))
+    raise ValueError(f"{_shown(value)} is not a number")
 
 
 #: Cerberus type name -> the coercer roost adds when the schema names none.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,12 @@ class AdapterEntry:
     adapter_class: type[ModelAdapter] | None = None
     adapter: ModelAdapter | None = None
     error: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    loaded: bool = False
 
     @property
     def ready(self) -> bool:
         """Say whether the adapter loaded and can predict."""
-        return self.adapter is not None and self.error is None
+        return self.loaded and self.adapter is not None and self.error is None
 
 
 class Registry:
@@ -144,6 +144,7 @@ class Registry:
                 )
                 entry.error = f"load failed: {_describe(exc)}"
             else:
+                entry.loaded = True
                 logger.info("adapter %s %s loaded", entry.name, entry.version)
             if on_loaded is not None:
                 on_loaded(entry)

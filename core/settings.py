@@ -13,6 +13,7 @@ from typing import Any
 __all__ = ["PROFILES", "Settings", "default_model_dir"]
 
 PROFILES = ("development", "testing", "production")
+MAX_PORT = 65535
 
 #: Defaults that differ by profile; everything else is the dataclass default.
 _PROFILE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
@@ -72,8 +73,10 @@ class Settings:
             raise ValueError(f"profile {self.profile!r} is not one of {PROFILES}")
         if self.log_format not in {"text", "json"}:
             raise ValueError(f"log_format {self.log_format!r} is not 'text' or 'json'")
-        for name in ("port", "workers", "threads", "timeout", "graceful_timeout"):
-            if getattr(self, name) < (0 if name == "port" else 1):
+        if not 0 <= self.port <= MAX_PORT:
+            raise ValueError(f"port must be between 0 and {MAX_PORT}, got {self.port}")
+        for name in ("workers", "threads", "timeout", "graceful_timeout"):
+            if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
 
     @classmethod
@@ -88,9 +91,10 @@ class Settings:
         """Build settings from `ROOST_*` variables (the only reader of them)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {"model_dir": default_model_dir(env)}
-        port = env.get("ROOST_PORT") or env.get("PORT")
-        if port:
-            values["port"] = port
+        for variable in ("ROOST_PORT", "PORT"):
+            if env.get(variable):
+                values["port"] = _integer(variable, env[variable])
+                break
         for spec in fields(cls):
             raw = env.get(f"ROOST_{spec.name.upper()}")
             if raw is None or spec.name in {"request_id_factory", "port"}:
@@ -101,6 +105,28 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""
         return replace(self, **changes)
+
+
+def _integer(variable: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r} is not an integer") from None
+
+
+def _adapter_options(raw: str) -> dict[str, dict[str, Any]]:
+    """Parse ROOST_ADAPTER_OPTIONS: a JSON object of objects, keyed by adapter."""
+    try:
+        options = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"ROOST_ADAPTER_OPTIONS is not valid JSON: {exc}") from None
+    if not isinstance(options, dict) or not all(
+        isinstance(value, dict) for value in options.values()
+    ):
+        raise ValueError(
+            'ROOST_ADAPTER_OPTIONS must be a JSON object of objects: {"name": {...}}'
+        )
+    return options
 
 
 def _convert(values: dict[str, Any]) -> dict[str, Any]:
@@ -121,10 +147,7 @@ def _convert(values: dict[str, Any]) -> dict[str, Any]:
         elif name == "pinned_versions":
             converted[name] = _parse_pins(raw)
         elif name == "adapter_options":
-            options = json.loads(raw)
-            if not isinstance(options, dict):
-                raise ValueError("ROOST_ADAPTER_OPTIONS must be a JSON object")
-            converted[name] = options
+            converted[name] = _adapter_options(raw)
         elif name == "default_model":
             converted[name] = raw or None
         else:

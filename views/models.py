@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from roost.core.predictions import PredictionResult
@@ -64,7 +64,7 @@ def render_model(
 
 def _schema(schema: Any) -> Any:
     """Return the schema as plain JSON data (callables become their names)."""
-    if isinstance(schema, dict):
+    if isinstance(schema, Mapping):
         return {str(key): _schema(value) for key, value in schema.items()}
     if isinstance(schema, list | tuple | set | frozenset):
         return [_schema(value) for value in schema]

@@ -56,7 +56,7 @@ class TestTrain:
         )
         assert manifest["artifact"] == "house-prices-1.0.0.joblib"
         assert (house_prices_model_dir / manifest["artifact"]).is_file()
-        assert manifest["metrics"]["r2"] > 0.8
+        assert manifest["metrics"]["r2"] > 0.75
         assert "scikit-learn" in manifest["libraries"]
 
     def test_if_missing_keeps_a_good_artifact(

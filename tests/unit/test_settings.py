@@ -1,0 +1,336 @@
+"""Tests for roost.core.settings: defaults, profiles and ROOST_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from roost.core.settings import PROFILES, Settings, default_model_dir
+
+
+class TestDefaults:
+    """A Settings built with no arguments is the development setup."""
+
+    def test_field_defaults(self) -> None:
+        """Every field has the documented default."""
+        settings = Settings()
+        assert settings.profile == "development"
+        assert settings.adapter_namespace == "roost.adapters"
+        assert settings.default_model is None
+        assert settings.pinned_versions == {}
+        assert settings.adapter_options == {}
+        assert settings.host == "127.0.0.1"
+        assert settings.port == 8000
+        assert settings.workers == 2
+        assert settings.threads == 4
+        assert settings.timeout == 30
+        assert settings.graceful_timeout == 30
+        assert settings.log_level == "info"
+        assert settings.log_format == "text"
+
+    def test_model_dir_defaults_to_the_user_data_folder(self) -> None:
+        """The default model folder is the per-user data folder of this process."""
+        assert Settings().model_dir == default_model_dir(os.environ)
+
+    def test_request_ids_are_unique_hex(self) -> None:
+        """The default request-id factory returns distinct 32-digit hex strings."""
+        factory = Settings().request_id_factory
+        ids = {factory() for _ in range(50)}
+        assert len(ids) == 50
+        assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids)
+
+    def test_profiles(self) -> None:
+        """The three profiles are development, testing and production."""
+        assert PROFILES == ("development", "testing", "production")
+
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("profile", "staging", "profile 'staging' is not one of"),
+            ("log_format", "xml", "log_format 'xml' is not 'text' or 'json'"),
+            ("port", -1, "port must be between 0 and 65535, got -1"),
+            ("workers", 0, "workers must be positive, got 0"),
+            ("threads", 0, "threads must be positive, got 0"),
+            ("timeout", 0, "timeout must be positive, got 0"),
+            ("graceful_timeout", -5, "graceful_timeout must be positive, got -5"),
+        ],
+    )
+    def test_invalid_field_values_are_refused(
+        self, field: str, value: object, message: str
+    ) -> None:
+        """An invalid value raises ValueError naming the field and the value."""
+        with pytest.raises(ValueError, match=re.escape(message)):
+            Settings(**{field: value})
+
+    def test_port_beyond_the_tcp_range_is_refused(self) -> None:
+        """A port above 65535 is refused at start-up, not when binding."""
+        with pytest.raises(ValueError, match="port"):
+            Settings(port=65536)
+
+    def test_settings_are_frozen(self) -> None:
+        """Settings cannot be changed in place."""
+        settings = Settings()
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            settings.port = 1  # type: ignore[misc]
+
+
+class TestDefaultModelDir:
+    """default_model_dir honours XDG_DATA_HOME."""
+
+    def test_uses_xdg_data_home(self) -> None:
+        """XDG_DATA_HOME, when set, is the base of the model folder."""
+        assert default_model_dir({"XDG_DATA_HOME": "/srv/data"}) == Path(
+            "/srv/data/roost/models"
+        )
+
+    @pytest.mark.parametrize("environ", [{}, {"XDG_DATA_HOME": ""}])
+    def test_falls_back_to_local_share(self, environ: dict[str, str]) -> None:
+        """Without XDG_DATA_HOME the folder is under ~/.local/share."""
+        expected = Path.home() / ".local" / "share" / "roost" / "models"
+        assert default_model_dir(environ) == expected
+
+
+class TestForProfile:
+    """for_profile applies a profile's defaults, then explicit overrides."""
+
+    @pytest.mark.parametrize(
+        ("profile", "log_level", "log_format"),
+        [
+            ("development", "info", "text"),
+            ("testing", "warning", "text"),
+            ("production", "info", "json"),
+        ],
+    )
+    def test_profile_defaults(
+        self, profile: str, log_level: str, log_format: str
+    ) -> None:
+        """Each profile sets its own log level and format."""
+        settings = Settings.for_profile(profile)
+        assert settings.profile == profile
+        assert settings.log_level == log_level
+        assert settings.log_format == log_format
+
+    def test_overrides_win_over_profile_defaults(self, tmp_path: Path) -> None:
+        """Explicit overrides replace the profile's defaults and other fields."""
+        settings = Settings.for_profile(
+            "production", log_format="text", port=9000, model_dir=tmp_path
+        )
+        assert settings.log_format == "text"
+        assert settings.log_level == "info"
+        assert settings.port == 9000
+        assert settings.model_dir == tmp_path
+
+    def test_unknown_profile_is_refused(self) -> None:
+        """An unknown profile raises ValueError naming it and the choices."""
+        with pytest.raises(ValueError, match=r"profile 'prod' is not one of \("):
+            Settings.for_profile("prod")
+
+
+class TestReplace:
+    """replace returns a changed copy and keeps the original."""
+
+    def test_returns_a_changed_copy(self) -> None:
+        """The copy has the change; the original keeps its value."""
+        original = Settings.for_profile("testing")
+        changed = original.replace(port=9100, default_model="echo")
+        assert changed.port == 9100
+        assert changed.default_model == "echo"
+        assert changed.log_level == "warning"
+        assert original.port == 8000
+        assert original.default_model is None
+
+    def test_replacement_is_validated(self) -> None:
+        """An invalid replacement raises ValueError like the constructor."""
+        with pytest.raises(ValueError, match="workers must be positive"):
+            Settings().replace(workers=0)
+
+    def test_unknown_field_is_refused(self) -> None:
+        """A field that does not exist raises TypeError."""
+        with pytest.raises(TypeError):
+            Settings().replace(colour="blue")
+
+
+class TestFromEnv:
+    """from_env reads ROOST_* variables from the mapping it is given."""
+
+    def test_empty_environment_gives_development_defaults(self) -> None:
+        """No variables give the development profile with its defaults."""
+        settings = Settings.from_env({})
+        assert settings == Settings.for_profile(
+            "development", model_dir=default_model_dir({})
+        )
+
+    @pytest.mark.parametrize(
+        ("environ", "port"),
+        [
+            ({"ROOST_PORT": "9001"}, 9001),
+            ({"PORT": "5000"}, 5000),
+            ({"ROOST_PORT": "9001", "PORT": "5000"}, 9001),
+            ({"ROOST_PORT": "", "PORT": "5000"}, 5000),
+            ({"ROOST_PORT": ""}, 8000),
+        ],
+    )
+    def test_port(self, environ: dict[str, str], port: int) -> None:
+        """ROOST_PORT sets the port, PORT is the fallback, ROOST_PORT wins."""
+        assert Settings.from_env(environ).port == port
+
+    def test_model_dir_variable(self, tmp_path: Path) -> None:
+        """ROOST_MODEL_DIR sets the model folder, even when XDG_DATA_HOME is set."""
+        environ = {"ROOST_MODEL_DIR": str(tmp_path), "XDG_DATA_HOME": "/srv/data"}
+        assert Settings.from_env(environ).model_dir == tmp_path
+
+    def test_model_dir_expands_the_home_folder(self) -> None:
+        """A leading ~ in ROOST_MODEL_DIR is the user's home folder."""
+        settings = Settings.from_env({"ROOST_MODEL_DIR": "~/models"})
+        assert settings.model_dir == Path.home() / "models"
+
+    def test_model_dir_defaults_to_xdg_data_home(self) -> None:
+        """Without ROOST_MODEL_DIR, the folder is under the given XDG_DATA_HOME."""
+        settings = Settings.from_env({"XDG_DATA_HOME": "/srv/data"})
+        assert settings.model_dir == Path("/srv/data/roost/models")
+
+    def test_string_and_integer_fields(self) -> None:
+        """Plain variables set their fields, converted to the field's type."""
+        settings = Settings.from_env(
+            {
+                "ROOST_HOST": "0.0.0.0",  # noqa: S104 - a value under test, not a bind
+                "ROOST_WORKERS": "3",
+                "ROOST_THREADS": "8",
+                "ROOST_TIMEOUT": "60",
+                "ROOST_GRACEFUL_TIMEOUT": "10",
+                "ROOST_ADAPTER_NAMESPACE": "roost.adapters.testing",
+                "ROOST_DEFAULT_MODEL": "echo",
+                "ROOST_LOG_LEVEL": "debug",
+            }
+        )
+        assert settings.host == "0.0.0.0"  # noqa: S104 - a value under test
+        assert settings.workers == 3
+        assert settings.threads == 8
+        assert settings.timeout == 60
+        assert settings.graceful_timeout == 10
+        assert settings.adapter_namespace == "roost.adapters.testing"
+        assert settings.default_model == "echo"
+        assert settings.log_level == "debug"
+
+    def test_empty_default_model_means_none(self) -> None:
+        """An empty ROOST_DEFAULT_MODEL leaves the default model unset."""
+        assert Settings.from_env({"ROOST_DEFAULT_MODEL": ""}).default_model is None
+
+    def test_request_id_factory_is_not_read(self) -> None:
+        """ROOST_REQUEST_ID_FACTORY is ignored: a factory is no string."""
+        settings = Settings.from_env({"ROOST_REQUEST_ID_FACTORY": "x"})
+        assert settings.request_id_factory is Settings().request_id_factory
+
+    def test_unrelated_variables_are_ignored(self) -> None:
+        """Variables outside ROOST_* (but PORT and XDG_DATA_HOME) change nothing."""
+        environ = {"HOST": "0.0.0.0", "WORKERS": "9", "LOG_FORMAT": "json"}  # noqa: S104
+        assert Settings.from_env(environ) == Settings.from_env({})
+
+    @pytest.mark.parametrize(
+        ("profile", "log_format", "log_level"),
+        [("production", "json", "info"), ("testing", "text", "warning")],
+    )
+    def test_profile_variable(
+        self, profile: str, log_format: str, log_level: str
+    ) -> None:
+        """ROOST_PROFILE selects the profile and its logging defaults."""
+        settings = Settings.from_env({"ROOST_PROFILE": profile})
+        assert settings.profile == profile
+        assert settings.log_format == log_format
+        assert settings.log_level == log_level
+
+    def test_explicit_variables_win_over_the_profile(self) -> None:
+        """ROOST_LOG_FORMAT overrides the production profile's json logs."""
+        settings = Settings.from_env(
+            {"ROOST_PROFILE": "production", "ROOST_LOG_FORMAT": "text"}
+        )
+        assert settings.log_format == "text"
+
+    @pytest.mark.parametrize(
+        ("text", "pins"),
+        [
+            ("echo=1.0", {"echo": "1.0"}),
+            ("echo=1.0,parity=0.3", {"echo": "1.0", "parity": "0.3"}),
+            (" echo = 1.0 , parity=0.3 ,", {"echo": "1.0", "parity": "0.3"}),
+            ("", {}),
+            (",,", {}),
+        ],
+    )
+    def test_pinned_versions(self, text: str, pins: dict[str, str]) -> None:
+        """ROOST_PINNED_VERSIONS is a comma-separated list of name=version."""
+        assert (
+            Settings.from_env({"ROOST_PINNED_VERSIONS": text}).pinned_versions == pins
+        )
+
+    @pytest.mark.parametrize(
+        ("text", "item"),
+        [("echo", "echo"), ("=1.0", "=1.0"), ("echo=", "echo="), ("a=1,b", "b")],
+    )
+    def test_malformed_pin_is_refused(self, text: str, item: str) -> None:
+        """A pin without a name, an = or a version names the bad item."""
+        message = f"ROOST_PINNED_VERSIONS item {item!r} is not name=version"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            Settings.from_env({"ROOST_PINNED_VERSIONS": text})
+
+    def test_adapter_options_are_json(self) -> None:
+        """ROOST_ADAPTER_OPTIONS is a JSON object of per-adapter options."""
+        settings = Settings.from_env(
+            {"ROOST_ADAPTER_OPTIONS": '{"echo": {"threshold": 0.5, "tags": ["a"]}}'}
+        )
+        assert settings.adapter_options == {"echo": {"threshold": 0.5, "tags": ["a"]}}
+
+    @pytest.mark.parametrize("text", ["[1, 2]", '"echo"', "3"])
+    def test_adapter_options_must_be_an_object(self, text: str) -> None:
+        """JSON that is not an object is refused with a message naming the variable."""
+        with pytest.raises(
+            ValueError, match="ROOST_ADAPTER_OPTIONS must be a JSON object"
+        ):
+            Settings.from_env({"ROOST_ADAPTER_OPTIONS": text})
+
+    def test_malformed_adapter_options_name_the_variable(self) -> None:
+        """Text that is not JSON raises ValueError naming ROOST_ADAPTER_OPTIONS."""
+        with pytest.raises(ValueError, match="ROOST_ADAPTER_OPTIONS"):
+            Settings.from_env({"ROOST_ADAPTER_OPTIONS": "{echo: 1}"})
+
+    @pytest.mark.parametrize(
+        "text", ['{"echo": 1}', '{"echo": [1, 2]}', '{"echo": "x"}']
+    )
+    def test_each_adapter_options_must_be_an_object(self, text: str) -> None:
+        """Per-adapter options that are not objects are refused at start-up."""
+        with pytest.raises(ValueError, match="ROOST_ADAPTER_OPTIONS"):
+            Settings.from_env({"ROOST_ADAPTER_OPTIONS": text})
+
+    @pytest.mark.parametrize(
+        ("environ", "message"),
+        [
+            ({"ROOST_PROFILE": "prod"}, "profile 'prod' is not one of"),
+            ({"ROOST_PORT": "http"}, "ROOST_PORT='http' is not an integer"),
+            ({"ROOST_PORT": "80.5"}, "ROOST_PORT='80.5' is not an integer"),
+            ({"ROOST_PORT": "-1"}, "port must be between 0 and 65535, got -1"),
+            ({"ROOST_WORKERS": "two"}, "ROOST_WORKERS='two' is not an integer"),
+            ({"ROOST_WORKERS": "0"}, "workers must be positive, got 0"),
+            ({"ROOST_THREADS": "-2"}, "threads must be positive, got -2"),
+            ({"ROOST_TIMEOUT": "1.5"}, "ROOST_TIMEOUT='1.5' is not an integer"),
+            (
+                {"ROOST_GRACEFUL_TIMEOUT": "soon"},
+                "ROOST_GRACEFUL_TIMEOUT='soon' is not an integer",
+            ),
+            ({"ROOST_LOG_FORMAT": "xml"}, "log_format 'xml' is not 'text' or 'json'"),
+        ],
+    )
+    def test_invalid_values_are_refused_clearly(
+        self, environ: dict[str, str], message: str
+    ) -> None:
+        """A bad value raises ValueError naming the variable or field and the value."""
+        with pytest.raises(ValueError, match=re.escape(message)):
+            Settings.from_env(environ)
+
+    def test_invalid_port_fallback_names_port(self) -> None:
+        """A bad PORT (with ROOST_PORT unset) is reported under the name PORT."""
+        with pytest.raises(ValueError, match="PORT='http' is not an integer") as caught:
+            Settings.from_env({"PORT": "http"})
+        assert "ROOST_PORT" not in str(caught.value)
