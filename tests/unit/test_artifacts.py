@@ -192,7 +192,7 @@ class TestFailures:
         data = json.loads(path.read_text())
         data["version"] = "9.9"
         path.write_text(json.dumps(data))
-        with pytest.raises(ArtifactError, match="describes echo 9.9, not echo 1.0"):
+        with pytest.raises(ArtifactError, match=r"describes echo 9\.9, not echo 1\.0"):
             read_manifest(tmp_path, "echo", "1.0")
 
     def test_unloadable_file_with_matching_checksum(
