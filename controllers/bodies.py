@@ -1,4 +1,4 @@
-"""Read request bodies into records; shape errors become 400s."""
+"""Read request bodies: media type, size limits, then core's strict intake."""
 
 from __future__ import annotations
 
@@ -6,31 +6,67 @@ from typing import Any
 
 import falcon
 
-from roost.core.errors import BadRequestError
+from roost.core.errors import PayloadTooLargeError
+from roost.core.intake import IntakeLimits, parse_json, records_from
 
-__all__ = ["read_records", "wants_partial"]
+__all__ = ["read_body", "read_json", "read_records", "wants_partial"]
+
+_READ_CHUNK = 64 * 1024
 
 
-def read_records(req: falcon.Request, *, allow_inputs_key: bool = True) -> list[Any]:
-    """Return the records of a predict body: a list, or `{"inputs": [...]}`.
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True  # no header: read the body as JSON, as most clients mean it
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == falcon.MEDIA_JSON or media.endswith("+json")
+
+
+def read_body(req: falcon.Request, limit: int) -> bytes:
+    """Read at most `limit` bytes of body, chunked transfers included.
 
     Raises:
-        BadRequestError: the body is not JSON of that shape, or empty.
+        PayloadTooLargeError: the declared or the actual size is over `limit`.
     """
-    if req.content_length in (None, 0) and not req.get_header("Transfer-Encoding"):
-        raise BadRequestError("the request body is empty; send a JSON list of records")
-    body = req.get_media()
-    if allow_inputs_key and isinstance(body, dict):
-        if set(body) - {"inputs", "parameters", "id"} or "inputs" not in body:
-            raise BadRequestError(
-                'the body must be a JSON list of records or {"inputs": [records]}'
+    declared = req.content_length
+    if declared is not None and declared > limit:
+        raise PayloadTooLargeError(
+            f"the body declares {declared} bytes; at most {limit} are allowed "
+            "(ROOST_MAX_BODY_BYTES)"
+        )
+    stream = req.bounded_stream
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := stream.read(min(_READ_CHUNK, limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(
+                f"the body is over {limit} bytes (ROOST_MAX_BODY_BYTES)"
             )
-        body = body["inputs"]
-    if not isinstance(body, list):
-        raise BadRequestError("the body must be a JSON list of records")
-    if not body:
-        raise BadRequestError("the body holds no records")
-    return body
+    return b"".join(chunks)
+
+
+def read_json(req: falcon.Request, limits: IntakeLimits) -> Any:
+    """Read and strictly parse a JSON body.
+
+    Raises:
+        falcon.HTTPUnsupportedMediaType: the content type is not JSON.
+        PayloadTooLargeError: over the size limit.
+        BadRequestError: not strict JSON.
+    """
+    if not _is_json(req.content_type):
+        raise falcon.HTTPUnsupportedMediaType(
+            title="Unsupported media type",
+            description=f"send JSON with Content-Type: {falcon.MEDIA_JSON}",
+        )
+    return parse_json(read_body(req, limits.max_body_bytes))
+
+
+def read_records(
+    req: falcon.Request, limits: IntakeLimits, *, allow_envelope: bool = True
+) -> list[Any]:
+    """Read a predict body's records (see `roost.core.intake.records_from`)."""
+    return records_from(read_json(req, limits), limits, allow_envelope=allow_envelope)
 
 
 def wants_partial(req: falcon.Request) -> bool:

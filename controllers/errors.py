@@ -12,6 +12,9 @@ from roost.core.errors import (
     AdapterNotFoundError,
     AdapterNotReadyError,
     BadRequestError,
+    DeadlineExceededError,
+    OverloadedError,
+    PayloadTooLargeError,
     PredictionError,
     RequestValidationError,
     RoostError,
@@ -26,10 +29,13 @@ logger = logging.getLogger(__name__)
 STATUS_BY_ERROR: dict[type[RoostError], int] = {
     BadRequestError: 400,
     AdapterNotFoundError: 404,
+    PayloadTooLargeError: 413,
     RequestValidationError: 422,
     AdapterError: 422,
     PredictionError: 500,
     AdapterNotReadyError: 503,
+    OverloadedError: 503,
+    DeadlineExceededError: 504,
 }
 
 
@@ -60,6 +66,11 @@ def handle_roost_error(
     )
     if isinstance(error, AdapterNotReadyError):
         resp.set_header("Retry-After", "30")
+    elif isinstance(error, OverloadedError):
+        resp.set_header("Retry-After", str(error.retry_after))
+    elif isinstance(error, PayloadTooLargeError):
+        # The rest of the body is unread: close rather than drain it.
+        resp.set_header("Connection", "close")
 
 
 def handle_unexpected(
@@ -79,7 +90,9 @@ def serialize_http_error(
     req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError
 ) -> None:
     """Render Falcon's own errors (404, 405, malformed JSON...) in roost's shape."""
-    message = error.description or f"{error.title}: {req.method} {req.path}"
+    message = error.description or f"{error.title}: {req.method} {req.path[:200]}"
+    if error.status_code == 415:
+        resp.set_header("Connection", "close")
     resp.content_type = falcon.MEDIA_JSON
     resp.media = render_error(
         str(error.title), str(message), request_id=_request_id(req)

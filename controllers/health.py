@@ -1,14 +1,15 @@
-"""Liveness and version resources (the seed's /health and /version)."""
+"""Liveness, readiness, version and metrics resources."""
 
 from __future__ import annotations
 
 import falcon
 
 from roost.core.errors import AdapterNotFoundError
+from roost.core.metrics import CONTENT_TYPE
 from roost.core.predictions import PredictionService
 from roost.views.models import render_version
 
-__all__ = ["HealthResource", "VersionResource"]
+__all__ = ["HealthResource", "MetricsResource", "ReadinessResource", "VersionResource"]
 
 
 class HealthResource:
@@ -17,6 +18,31 @@ class HealthResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer 200 while the process runs."""
         resp.media = {"status": "ok"}
+
+
+class ReadinessResource:
+    """`GET /health/ready`: 200 once every adapter is loaded; 503 otherwise."""
+
+    def __init__(self, service: PredictionService) -> None:
+        self._service = service
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Answer readiness with the reason when not ready."""
+        ready, reason = self._service.readiness()
+        resp.status = 200 if ready else 503
+        resp.media = {"ready": ready, "reason": reason}
+
+
+class MetricsResource:
+    """`GET /metrics`: Prometheus exposition of every worker's metrics."""
+
+    def __init__(self, service: PredictionService) -> None:
+        self._metrics = service.metrics
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Render the metrics text."""
+        resp.content_type = CONTENT_TYPE
+        resp.data = self._metrics.render()
 
 
 class VersionResource:

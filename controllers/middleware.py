@@ -1,15 +1,17 @@
-"""Request id middleware: accept X-Request-ID or make one, echo it back."""
+"""Middleware: request ids in and out, and request metrics."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import falcon
 
 from roost.core.logs import request_id_var
+from roost.core.metrics import Metrics
 
-__all__ = ["RequestIdMiddleware"]
+__all__ = ["MetricsMiddleware", "RequestIdMiddleware"]
 
 HEADER = "X-Request-ID"
 #: A client's id is kept only when short and plain, so logs stay clean.
@@ -44,3 +46,34 @@ class RequestIdMiddleware:
         if token is not None:
             request_id_var.reset(token)
             req.context.request_id_token = None
+
+
+class MetricsMiddleware:
+    """Count and time every request by route template, status, model, version."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Note when the request started."""
+        req.context.started = time.perf_counter()
+
+    def process_response(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        resource: object,
+        req_succeeded: bool,
+    ) -> None:
+        """Record the request; unmatched paths share one label to bound cardinality."""
+        started = getattr(req.context, "started", None)
+        if started is None:
+            return
+        route = req.uri_template if resource is not None else "(unmatched)"
+        model = getattr(req.context, "model", None) or "-"
+        version = getattr(req.context, "model_version", None) or "-"
+        status = str(resp.status_code)
+        self._metrics.requests.labels(route, req.method, status, model, version).inc()
+        self._metrics.latency.labels(route, req.method, model, version).observe(
+            time.perf_counter() - started
+        )

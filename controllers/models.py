@@ -61,8 +61,10 @@ class PredictResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         partial = wants_partial(req)
-        records = read_records(req)
+        records = read_records(req, self._service.limits)
+        req.context.model = name
         result = self._service.predict(name, records, version, partial=partial)
+        req.context.model_version = result.version
         resp.media = render_prediction(result, partial=partial)
 
 
@@ -74,7 +76,8 @@ class SeedRegressionResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Predict valid rows; list invalid ones under `errors` (status 200)."""
-        records = read_records(req, allow_inputs_key=False)
-        name = self._service.default_model("regression")
+        records = read_records(req, self._service.limits, allow_envelope=False)
+        name = req.context.model = self._service.default_model("regression")
         result = self._service.predict(name, records, partial=True)
+        req.context.model_version = result.version
         resp.media = render_seed_prediction(result)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import falcon
 
-from roost.controllers.health import HealthResource, VersionResource
+from roost.controllers.health import (
+    HealthResource,
+    MetricsResource,
+    ReadinessResource,
+    VersionResource,
+)
 from roost.controllers.models import (
     ModelsResource,
     PredictResource,
@@ -20,6 +25,8 @@ def add_routes(app: falcon.App, service: PredictionService, api_version: str) ->
     models = ModelsResource(service)
     predict = PredictResource(service)
     app.add_route("/health", HealthResource())
+    app.add_route("/health/ready", ReadinessResource(service))
+    app.add_route("/metrics", MetricsResource(service))
     app.add_route("/version", VersionResource(service, api_version))
     app.add_route("/v1/predict/regression", SeedRegressionResource(service))
     app.add_route("/v1/models", models)

@@ -9,17 +9,28 @@ from typing import Any
 import falcon
 
 from roost.controllers.errors import install_error_handlers
-from roost.controllers.middleware import RequestIdMiddleware
+from roost.controllers.middleware import MetricsMiddleware, RequestIdMiddleware
 from roost.controllers.routes import add_routes
+from roost.core.admission import Admission
+from roost.core.intake import IntakeLimits
 from roost.core.logs import configure_logging
+from roost.core.metrics import Metrics
 from roost.core.predictions import PredictionService
 from roost.core.registry import Registry
 from roost.core.settings import Settings
 from roost.views.media import json_handler
 
-__all__ = ["api_version", "build_app", "build_service"]
+__all__ = ["RoostApp", "api_version", "build_app", "build_service"]
 
 logger = logging.getLogger(__name__)
+
+
+class RoostApp(falcon.App):
+    """A Falcon app that keeps its service reachable (gunicorn hooks drain it)."""
+
+    def __init__(self, service: PredictionService, **options: Any) -> None:
+        super().__init__(**options)
+        self.service = service
 
 
 def api_version() -> str:
@@ -28,7 +39,7 @@ def api_version() -> str:
 
 
 def build_service(settings: Settings) -> PredictionService:
-    """Discover and load every adapter named by the settings' namespace."""
+    """Discover and load every adapter; wire limits, admission and metrics."""
     registry = Registry.discover(
         settings.adapter_namespace,
         settings.model_dir,
@@ -43,7 +54,19 @@ def build_service(settings: Settings) -> PredictionService:
         len(registry.entries()),
         settings.adapter_namespace,
     )
-    return PredictionService(registry, settings.default_model)
+    return PredictionService(
+        registry,
+        default_model=settings.default_model,
+        limits=IntakeLimits(
+            max_body_bytes=settings.max_body_bytes,
+            max_records=settings.max_records,
+            max_fields_per_record=settings.max_fields_per_record,
+        ),
+        admission=Admission(
+            settings.max_in_flight, settings.request_deadline, settings.queue_timeout
+        ),
+        metrics=Metrics(settings.metrics_dir),
+    )
 
 
 def build_app(settings: Settings | None = None, **overrides: Any) -> falcon.App:
@@ -53,7 +76,13 @@ def build_app(settings: Settings | None = None, **overrides: Any) -> falcon.App:
         settings = settings.replace(**overrides)
     configure_logging(settings.log_level, settings.log_format)
     service = build_service(settings)
-    app = falcon.App(middleware=[RequestIdMiddleware(settings.request_id_factory)])
+    app = RoostApp(
+        service,
+        middleware=[
+            RequestIdMiddleware(settings.request_id_factory),
+            MetricsMiddleware(service.metrics),
+        ],
+    )
     handler = json_handler()
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler

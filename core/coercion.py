@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["COERCERS", "to_float", "to_int"]
+__all__ = ["COERCERS", "Shown", "to_float", "to_int"]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Longer number strings are refused before parsing (int() is quadratic).
@@ -23,6 +23,22 @@ def _shown(value: Any) -> str:
     """Quote a client's value for a message, cut short so errors stay small."""
     text = repr(value)
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
+class Shown:
+    """A client's value in a message template: `{value}` and `{value!r}` are short."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return _shown(self.value)
+
+    def __str__(self) -> str:
+        return _shown(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(_shown(self.value), spec)
 
 
 def _finite(value: float) -> float:

@@ -10,6 +10,9 @@ __all__ = [
     "AdapterNotReadyError",
     "ArtifactError",
     "BadRequestError",
+    "DeadlineExceededError",
+    "OverloadedError",
+    "PayloadTooLargeError",
     "PredictionError",
     "RequestValidationError",
     "RoostError",
@@ -72,6 +75,34 @@ class RequestValidationError(RoostError):
         self.problems = problems
         self.total = total
         super().__init__(f"{len(problems)} of {total} record(s) failed validation")
+
+
+class PayloadTooLargeError(RoostError):
+    """The request is bigger than the configured limits allow."""
+
+    title = "Payload too large"
+
+
+class OverloadedError(RoostError):
+    """Too many predictions are in flight in this worker; try again shortly."""
+
+    title = "Server busy"
+
+    def __init__(self, limit: int, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"this worker is already running {limit} predictions; retry shortly"
+        )
+
+
+class DeadlineExceededError(RoostError):
+    """A prediction took longer than the request deadline."""
+
+    title = "Deadline exceeded"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"the prediction did not finish within {seconds:g} s")
 
 
 class AdapterError(RoostError):

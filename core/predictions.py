@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,12 +13,15 @@ import numpy as np
 import pandas as pd
 from cerberus import SchemaError
 
+from roost.core.admission import Admission
 from roost.core.errors import (
     AdapterError,
     AdapterNotFoundError,
     PredictionError,
     RequestValidationError,
 )
+from roost.core.intake import IntakeLimits
+from roost.core.metrics import Metrics
 from roost.core.registry import AdapterEntry, Registry
 from roost.core.validation import RecordValidator
 
@@ -40,9 +44,21 @@ class PredictionResult:
 class PredictionService:
     """What the controllers call: every decision about predicting lives here."""
 
-    def __init__(self, registry: Registry, default_model: str | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        default_model: str | None = None,
+        limits: IntakeLimits | None = None,
+        admission: Admission | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.registry = registry
+        self.limits = limits or IntakeLimits()
+        self.metrics = metrics or Metrics()
+        self._admission = admission
         self._default_model = default_model
+        self._draining = threading.Event()
         self._validators: dict[tuple[str, str], RecordValidator] = {}
         for entry in registry.entries():
             if entry.ready and entry.adapter_class is not None and entry.version:
@@ -55,6 +71,28 @@ class PredictionService:
                     entry.error = f"invalid input schema: {exc}"
                     continue
                 self._validators[(entry.name, entry.version)] = validator
+        for entry in registry.entries():
+            if entry.version is not None:
+                self.metrics.ready.labels(entry.name, entry.version).set(
+                    int(entry.ready)
+                )
+
+    def start_draining(self) -> None:
+        """Report not ready from now on (the worker is shutting down)."""
+        self._draining.set()
+
+    def readiness(self) -> tuple[bool, str]:
+        """Say whether every installed adapter is loaded, and why not if not."""
+        if self._draining.is_set():
+            return False, "draining: the server is shutting down"
+        entries = self.registry.entries()
+        if not entries:
+            return False, "no adapters are installed"
+        broken = [entry for entry in entries if not entry.ready]
+        if broken:
+            names = ", ".join(f"{e.name} {e.version or ''}".strip() for e in broken)
+            return False, f"not ready: {names}"
+        return True, f"{len(entries)} adapter version(s) ready"
 
     def default_model(self, task: str = "regression") -> str:
         """Name the model behind the seed's alias route.
@@ -78,24 +116,38 @@ class PredictionService:
         *,
         partial: bool = False,
     ) -> PredictionResult:
-        """Predict every valid record.
+        """Predict every valid record, within the admission limits.
 
         With `partial`, invalid records get `None` in place; without it, any
         invalid record fails the whole batch.
 
         Raises:
             RequestValidationError: a record is invalid and `partial` is false.
+            OverloadedError, DeadlineExceededError: from admission control.
         """
         entry = self.registry.get(name, version)
-        batch = self._validators[(entry.name, str(entry.version))].validate(records)
-        if batch.problems and not partial:
-            raise RequestValidationError(batch.problems, batch.total)
+        if self._admission is None:
+            return self._predict(entry, records, partial)
+        return self._admission.run(lambda: self._predict(entry, records, partial))
+
+    def _predict(
+        self, entry: AdapterEntry, records: Sequence[Any], partial: bool
+    ) -> PredictionResult:
+        version = str(entry.version)
+        batch = self._validators[(entry.name, version)].validate(records)
+        if batch.problems:
+            self.metrics.validation_failures.labels(entry.name, version).inc(
+                len(batch.problems)
+            )
+            if not partial:
+                raise RequestValidationError(batch.problems, batch.total)
         outputs = self._run(entry, batch.frame) if batch.valid_rows else []
+        self.metrics.rows.labels(entry.name, version).inc(len(outputs))
         predictions: list[Any] = [None] * batch.total
         for row, output in zip(batch.valid_rows, outputs, strict=True):
             predictions[row] = output
         return PredictionResult(
-            entry.name, str(entry.version), predictions, batch.problems, batch.total
+            entry.name, version, predictions, batch.problems, batch.total
         )
 
     def _run(self, entry: AdapterEntry, frame: pd.DataFrame) -> list[Any]:

@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from roost.core.metrics import clear_metrics_dir, mark_worker_dead
 from roost.core.settings import Settings
 
-__all__ = ["APP_FACTORY", "RoostServer", "gunicorn_options"]
+__all__ = ["APP_FACTORY", "RoostServer", "gunicorn_options", "with_metrics_dir"]
+
+logger = logging.getLogger(__name__)
 
 #: What gunicorn imports and calls in each worker.
 APP_FACTORY = "roost.core:create_app()"
 
 
+def with_metrics_dir(settings: Settings) -> Settings:
+    """Give the settings a fresh multiprocess metrics folder if they have none."""
+    if settings.metrics_dir is not None:
+        return settings
+    return settings.replace(metrics_dir=Path(tempfile.mkdtemp(prefix="roost-metrics-")))
+
+
+def _drain_on_sigterm(worker: Any) -> None:
+    """Make readiness answer 503 as soon as a worker is told to stop."""
+    service = getattr(worker.wsgi, "service", None)
+    previous = signal.getsignal(signal.SIGTERM)
+    if service is None or not callable(previous):
+        return
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        service.start_draining()
+        previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     """Return gunicorn's settings for these roost settings.
 
-    Threaded workers (gthread) keep answering health checks while a slow
-    client holds one connection; `deploy/gunicorn.conf.py` applies the same
+    Threaded workers (gthread) keep answering health checks while slow
+    clients hold connections; `deploy/gunicorn.conf.py` applies the same
     options to the plain `gunicorn` command.
     """
-    return {
+    options: dict[str, Any] = {
         "bind": [f"{settings.host}:{settings.port}"],
         "workers": settings.workers,
         "worker_class": "gthread",
@@ -29,6 +57,8 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout": settings.timeout,
         "graceful_timeout": settings.graceful_timeout,
         "keepalive": 5,
+        "max_requests": settings.max_requests,
+        "max_requests_jitter": settings.max_requests_jitter,
         "limit_request_line": 8190,
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
@@ -37,14 +67,32 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "errorlog": "-",
         "proc_name": "roost",
         "wsgi_app": APP_FACTORY,
+        "post_worker_init": _drain_on_sigterm,
     }
+    metrics_dir = settings.metrics_dir
+    if metrics_dir is not None:
+        # Exported before any worker imports prometheus-client: multiprocess mode.
+        options["raw_env"] = [
+            f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}",
+            f"ROOST_METRICS_DIR={metrics_dir}",
+        ]
+
+        def on_starting(server: Any) -> None:
+            clear_metrics_dir(metrics_dir)
+
+        def child_exit(server: Any, worker: Any) -> None:
+            mark_worker_dead(metrics_dir, worker.pid)
+
+        options["on_starting"] = on_starting
+        options["child_exit"] = child_exit
+    return options
 
 
 class RoostServer(BaseApplication):  # type: ignore[misc] - gunicorn ships no types
     """gunicorn application that builds roost's app in each worker."""
 
     def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+        self._settings = with_metrics_dir(settings)
         super().__init__()
 
     def load_config(self) -> None:

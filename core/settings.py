@@ -14,6 +14,7 @@ __all__ = ["PROFILES", "Settings", "default_model_dir"]
 
 PROFILES = ("development", "testing", "production")
 MAX_PORT = 65535
+LIBRARY_POLICIES = ("warn", "refuse")
 
 #: Defaults that differ by profile; everything else is the dataclass default.
 _PROFILE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
@@ -21,6 +22,19 @@ _PROFILE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     "testing": {"log_level": "warning", "log_format": "text"},
     "production": {"log_level": "info", "log_format": "json"},
 }
+_POSITIVE = (
+    "workers",
+    "threads",
+    "timeout",
+    "graceful_timeout",
+    "max_in_flight",
+    "request_deadline",
+    "queue_timeout",
+    "max_body_bytes",
+    "max_records",
+    "max_fields_per_record",
+)
+_NOT_FROM_ENV = {"request_id_factory", "port"}
 
 
 def default_model_dir(environ: Mapping[str, str]) -> Path:
@@ -31,17 +45,6 @@ def default_model_dir(environ: Mapping[str, str]) -> Path:
 
 def _new_request_id() -> str:
     return uuid.uuid4().hex
-
-
-def _parse_pins(text: str) -> dict[str, str]:
-    """Parse `name=version,name=version` into a mapping."""
-    pins = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, version = item.partition("=")
-        if not sep or not name.strip() or not version.strip():
-            raise ValueError(f"ROOST_PINNED_VERSIONS item {item!r} is not name=version")
-        pins[name.strip()] = version.strip()
-    return pins
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,27 @@ class Settings:
     default_model: str | None = None
     pinned_versions: Mapping[str, str] = field(default_factory=dict)
     adapter_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: What to do when an artifact was trained with other library versions.
+    library_mismatch: str = "warn"
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
-    threads: int = 4
+    threads: int = 8
     timeout: int = 30
     graceful_timeout: int = 30
+    max_requests: int = 0
+    max_requests_jitter: int = 0
+    #: Predict requests one worker runs at once; more get 503 + Retry-After.
+    max_in_flight: int = 4
+    #: Seconds a request may wait for a free prediction slot before 503.
+    queue_timeout: float = 1.0
+    #: Seconds a prediction may take before the client gets 504.
+    request_deadline: float = 30.0
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_records: int = 10_000
+    max_fields_per_record: int = 1_000
+    #: Folder shared by gunicorn workers for Prometheus metrics; None: per process.
+    metrics_dir: Path | None = None
     log_level: str = "info"
     log_format: str = "text"
     request_id_factory: Callable[[], str] = field(default=_new_request_id, repr=False)
@@ -73,11 +91,21 @@ class Settings:
             raise ValueError(f"profile {self.profile!r} is not one of {PROFILES}")
         if self.log_format not in {"text", "json"}:
             raise ValueError(f"log_format {self.log_format!r} is not 'text' or 'json'")
+        if self.library_mismatch not in LIBRARY_POLICIES:
+            raise ValueError(
+                f"library_mismatch {self.library_mismatch!r} is not one of "
+                f"{LIBRARY_POLICIES}"
+            )
         if not 0 <= self.port <= MAX_PORT:
             raise ValueError(f"port must be between 0 and {MAX_PORT}, got {self.port}")
-        for name in ("workers", "threads", "timeout", "graceful_timeout"):
-            if getattr(self, name) < 1:
+        for name in _POSITIVE:
+            if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        for name in ("max_requests", "max_requests_jitter"):
+            if getattr(self, name) < 0:
+                raise ValueError(
+                    f"{name} must not be negative, got {getattr(self, name)}"
+                )
 
     @classmethod
     def for_profile(cls, profile: str, **overrides: Any) -> Settings:
@@ -96,15 +124,42 @@ class Settings:
                 values["port"] = _integer(variable, env[variable])
                 break
         for spec in fields(cls):
-            raw = env.get(f"ROOST_{spec.name.upper()}")
-            if raw is None or spec.name in {"request_id_factory", "port"}:
+            variable = f"ROOST_{spec.name.upper()}"
+            raw = env.get(variable)
+            if raw is None or spec.name in _NOT_FROM_ENV:
                 continue
-            values[spec.name] = raw
-        return cls.for_profile(values.pop("profile", "development"), **_convert(values))
+            values[spec.name] = _convert(spec.name, variable, raw)
+        return cls.for_profile(values.pop("profile", "development"), **values)
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""
         return replace(self, **changes)
+
+
+_INTEGERS = {
+    "workers",
+    "threads",
+    "timeout",
+    "graceful_timeout",
+    "max_requests",
+    "max_requests_jitter",
+    "max_in_flight",
+    "max_body_bytes",
+    "max_records",
+    "max_fields_per_record",
+}
+
+
+def _convert(name: str, variable: str, raw: str) -> Any:
+    """Turn one environment string into its field's type."""
+    if name in _INTEGERS:
+        return _integer(variable, raw)
+    if name in _FLOATS:
+        return _number(variable, raw)
+    if name in _PATHS:
+        return Path(raw).expanduser() if raw else None
+    parser = _PARSERS.get(name)
+    return parser(raw) if parser is not None else raw
 
 
 def _integer(variable: str, raw: str) -> int:
@@ -112,6 +167,24 @@ def _integer(variable: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{variable}={raw!r} is not an integer") from None
+
+
+def _number(variable: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r} is not a number") from None
+
+
+def _parse_pins(text: str) -> dict[str, str]:
+    """Parse `name=version,name=version` into a mapping."""
+    pins = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, version = item.partition("=")
+        if not sep or not name.strip() or not version.strip():
+            raise ValueError(f"ROOST_PINNED_VERSIONS item {item!r} is not name=version")
+        pins[name.strip()] = version.strip()
+    return pins
 
 
 def _adapter_options(raw: str) -> dict[str, dict[str, Any]]:
@@ -129,27 +202,10 @@ def _adapter_options(raw: str) -> dict[str, dict[str, Any]]:
     return options
 
 
-def _convert(values: dict[str, Any]) -> dict[str, Any]:
-    """Turn environment strings into the fields' types."""
-    converted: dict[str, Any] = {}
-    for name, raw in values.items():
-        if not isinstance(raw, str):
-            converted[name] = raw
-        elif name == "model_dir":
-            converted[name] = Path(raw).expanduser()
-        elif name in {"port", "workers", "threads", "timeout", "graceful_timeout"}:
-            try:
-                converted[name] = int(raw)
-            except ValueError:
-                raise ValueError(
-                    f"ROOST_{name.upper()}={raw!r} is not an integer"
-                ) from None
-        elif name == "pinned_versions":
-            converted[name] = _parse_pins(raw)
-        elif name == "adapter_options":
-            converted[name] = _adapter_options(raw)
-        elif name == "default_model":
-            converted[name] = raw or None
-        else:
-            converted[name] = raw
-    return converted
+_FLOATS = {"request_deadline", "queue_timeout"}
+_PATHS = {"model_dir", "metrics_dir"}
+_PARSERS: Mapping[str, Callable[[str], Any]] = {
+    "pinned_versions": _parse_pins,
+    "adapter_options": _adapter_options,
+    "default_model": lambda raw: raw or None,
+}

@@ -10,7 +10,7 @@ import pandas as pd
 from cerberus import Validator
 from cerberus.errors import COERCION_FAILED, UNALLOWED_VALUE, BasicErrorHandler
 
-from roost.core.coercion import COERCERS
+from roost.core.coercion import COERCERS, Shown
 
 __all__ = ["RecordValidator", "ValidatedBatch"]
 
@@ -25,6 +25,17 @@ class _ErrorHandler(BasicErrorHandler):
         UNALLOWED_VALUE.code: "unallowed value {value!r}; allowed values: {constraint}",
         COERCION_FAILED.code: "{0}",
     }
+
+    def _format_message(self, field: Any, error: Any) -> str:
+        """Format as cerberus does, but never echo a long client value back."""
+        return str(
+            self.messages[error.code].format(
+                *error.info,
+                constraint=error.constraint,
+                field=field,
+                value=Shown(error.value),
+            )
+        )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,11 @@ class TestDefaults:
         assert settings.host == "127.0.0.1"
         assert settings.port == 8000
         assert settings.workers == 2
-        assert settings.threads == 4
+        assert settings.threads == 8
+        assert settings.max_in_flight == 4
+        assert settings.max_body_bytes == 8 * 1024 * 1024
+        assert settings.max_records == 10_000
+        assert settings.request_deadline == 30.0
         assert settings.timeout == 30
         assert settings.graceful_timeout == 30
         assert settings.log_level == "info"

@@ -1,0 +1,77 @@
+"""Strict, bounded JSON intake: request bytes in, checked records out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jiter
+
+from roost.core.errors import BadRequestError, PayloadTooLargeError
+
+__all__ = ["IntakeLimits", "parse_json", "records_from"]
+
+#: Keys a `{"inputs": [...]}` body may carry beside `inputs`.
+_ENVELOPE_KEYS = frozenset({"inputs", "parameters", "id"})
+_SHAPE = 'the body must be a JSON list of records or {"inputs": [records]}'
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """How much one request may carry."""
+
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_records: int = 10_000
+    max_fields_per_record: int = 1_000
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse JSON strictly.
+
+    Rejects NaN and Infinity, duplicate keys, lone surrogates, numbers too
+    long to read and nesting deeper than the parser's recursion limit.
+
+    Raises:
+        BadRequestError: the bytes are not strict JSON.
+    """
+    if not raw.strip():
+        raise BadRequestError("the request body is empty; send a JSON list of records")
+    try:
+        return jiter.from_json(raw, allow_inf_nan=False, catch_duplicate_keys=True)
+    except ValueError as exc:
+        raise BadRequestError(f"the body is not valid JSON: {exc}") from None
+
+
+def records_from(
+    document: Any, limits: IntakeLimits, *, allow_envelope: bool = True
+) -> list[Any]:
+    """Return the records of a predict body: a list, or `{"inputs": [...]}`.
+
+    Raises:
+        BadRequestError: the document has another shape, no records, or a
+            record with more fields than allowed.
+        PayloadTooLargeError: more records than allowed.
+    """
+    if allow_envelope and isinstance(document, dict):
+        if "inputs" not in document or set(document) - _ENVELOPE_KEYS:
+            raise BadRequestError(_SHAPE)
+        document = document["inputs"]
+    if not isinstance(document, list):
+        raise BadRequestError(
+            _SHAPE if allow_envelope else "the body must be a JSON list of records"
+        )
+    if not document:
+        raise BadRequestError("the body holds no records")
+    if len(document) > limits.max_records:
+        raise PayloadTooLargeError(
+            f"{len(document)} records in one request; at most "
+            f"{limits.max_records} are allowed (ROOST_MAX_RECORDS)"
+        )
+    for index, record in enumerate(document):
+        if isinstance(record, dict) and len(record) > limits.max_fields_per_record:
+            raise BadRequestError(
+                f"record {index} has {len(record)} fields; at most "
+                f"{limits.max_fields_per_record} are allowed "
+                "(ROOST_MAX_FIELDS_PER_RECORD)"
+            )
+    return document

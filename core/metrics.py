@@ -1,0 +1,99 @@
+"""Prometheus metrics, shared across gunicorn workers in multiprocess mode."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+__all__ = ["CONTENT_TYPE", "Metrics", "clear_metrics_dir", "mark_worker_dead"]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+)
+
+
+class Metrics:
+    """The metrics one worker updates, and how /metrics collects them.
+
+    With `multiprocess_dir` set (gunicorn exports it to the workers as
+    PROMETHEUS_MULTIPROC_DIR before they import prometheus-client), every
+    worker writes its values there and /metrics sums them all.
+    """
+
+    def __init__(self, multiprocess_dir: Path | None = None) -> None:
+        self._multiprocess_dir = multiprocess_dir
+        self._registry = CollectorRegistry()
+        self.requests = Counter(
+            "roost_requests_total",
+            "HTTP requests answered.",
+            ["route", "method", "status", "model", "version"],
+            registry=self._registry,
+        )
+        self.latency = Histogram(
+            "roost_request_duration_seconds",
+            "Time to answer an HTTP request.",
+            ["route", "method", "model", "version"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self._registry,
+        )
+        self.rows = Counter(
+            "roost_rows_predicted_total",
+            "Records predicted.",
+            ["model", "version"],
+            registry=self._registry,
+        )
+        self.validation_failures = Counter(
+            "roost_validation_failures_total",
+            "Records that failed validation.",
+            ["model", "version"],
+            registry=self._registry,
+        )
+        self.ready = Gauge(
+            "roost_adapter_ready",
+            "1 when the adapter version is loaded and serving, else 0.",
+            ["model", "version"],
+            multiprocess_mode="livemin",
+            registry=self._registry,
+        )
+
+    def render(self) -> bytes:
+        """Return the exposition text for every worker (or this process)."""
+        if self._multiprocess_dir is None:
+            return bytes(generate_latest(self._registry))
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(self._multiprocess_dir))
+        return bytes(generate_latest(registry))
+
+
+def clear_metrics_dir(path: Path) -> None:
+    """Empty the multiprocess folder before the workers start."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+
+
+def mark_worker_dead(path: Path, pid: int) -> None:
+    """Drop a dead worker's live gauges (gunicorn's child_exit hook)."""
+    multiprocess.mark_process_dead(pid, str(path))
