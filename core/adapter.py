@@ -30,10 +30,14 @@ class AdapterContext:
     version: str
     model_dir: Path
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: "warn" or "refuse" when library versions differ from training time.
+    library_mismatch: str = "warn"
 
     def load_artifact(self) -> object:
         """Load this adapter version's trained artifact, checksum verified."""
-        return artifacts.load_artifact(self.model_dir, self.name, self.version)
+        return artifacts.load_artifact(
+            self.model_dir, self.name, self.version, self.library_mismatch
+        )
 
     def read_manifest(self) -> artifacts.Manifest:
         """Return the manifest of this adapter version's artifact."""

@@ -22,8 +22,9 @@ class Admission:
     hands its prediction to the pool and waits at most the deadline. Past it
     the client gets 504 at once while the prediction finishes in the
     background, still holding its slot, so a slow model cannot pile up
-    unbounded work: new requests are refused (503) until slots free up. gunicorn's own `timeout` does not bound requests on
-    threaded workers, which is why this exists.
+    unbounded work: new requests are refused (503) until slots free up.
+    gunicorn's own `timeout` does not bound requests on threaded workers,
+    which is why this exists.
     """
 
     def __init__(

@@ -40,12 +40,7 @@ def api_version() -> str:
 
 def build_service(settings: Settings) -> PredictionService:
     """Discover and load every adapter; wire limits, admission and metrics."""
-    registry = Registry.discover(
-        settings.adapter_namespace,
-        settings.model_dir,
-        options=settings.adapter_options,
-        pins=settings.pinned_versions,
-    )
+    registry = Registry.from_settings(settings)
     registry.load_all()
     ready = sum(entry.ready for entry in registry.entries())
     logger.info(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import platform
 import tempfile
@@ -21,10 +22,13 @@ from roost.core.errors import ArtifactError
 __all__ = [
     "Manifest",
     "artifact_stem",
+    "library_mismatches",
     "load_artifact",
     "read_manifest",
     "save_artifact",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Libraries whose versions a manifest records, when installed.
 RECORDED_LIBRARIES = ("scikit-learn", "pandas", "numpy", "joblib")
@@ -135,13 +139,38 @@ def read_manifest(model_dir: Path, name: str, version: str) -> Manifest:
     return manifest
 
 
-def load_artifact(model_dir: Path, name: str, version: str) -> object:
-    """Load an artifact after checking it against its manifest's sha256.
+def library_mismatches(manifest: Manifest) -> list[str]:
+    """List the recorded libraries whose installed version differs."""
+    installed = _installed_versions()
+    return [
+        f"{library} {trained} when trained, {installed.get(library, 'missing')} now"
+        for library, trained in sorted(manifest.libraries.items())
+        if installed.get(library) != trained
+    ]
+
+
+def load_artifact(
+    model_dir: Path, name: str, version: str, library_mismatch: str = "warn"
+) -> object:
+    """Load an artifact after checking it against its manifest.
+
+    The sha256 must match. Library versions that differ from the ones the
+    artifact was trained with are logged (`library_mismatch="warn"`) or
+    refused (`"refuse"`): unpickling across versions can fail or mislead.
 
     Raises:
-        ArtifactError: missing files, a checksum mismatch or an unloadable file.
+        ArtifactError: missing files, a checksum mismatch, refused library
+            versions or an unloadable file.
     """
     manifest = read_manifest(model_dir, name, version)
+    mismatches = library_mismatches(manifest)
+    if mismatches and library_mismatch == "refuse":
+        raise ArtifactError(
+            f"artifact {name} {version} was trained with other library versions: "
+            f"{'; '.join(mismatches)}; retrain it or set ROOST_LIBRARY_MISMATCH=warn"
+        )
+    for mismatch in mismatches:
+        logger.warning("artifact %s %s: %s", name, version, mismatch)
     path = model_dir / artifact_stem(name, version)
     path = path.with_name(f"{path.name}.joblib")
     if manifest.artifact != path.name:

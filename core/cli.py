@@ -8,7 +8,6 @@ import time
 from collections.abc import Sequence
 
 from roost.core import artifacts
-from roost.core.adapter import AdapterContext
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.logs import configure_logging
 from roost.core.registry import AdapterEntry, Registry
@@ -59,12 +58,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _discover(settings: Settings) -> Registry:
-    return Registry.discover(
-        settings.adapter_namespace,
-        settings.model_dir,
-        options=settings.adapter_options,
-        pins=settings.pinned_versions,
-    )
+    return Registry.from_settings(settings)
 
 
 def _models(settings: Settings) -> int:
@@ -85,7 +79,8 @@ def _models(settings: Settings) -> int:
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
     entry: AdapterEntry = _discover(settings).find(args.name, args.version)
-    if entry.adapter_class is None or entry.version is None:
+    context = entry.context
+    if entry.adapter_class is None or entry.version is None or context is None:
         print(f"roost: adapter {args.name!r} is broken: {entry.error}", file=sys.stderr)
         return 1
     adapter_class = entry.adapter_class
@@ -94,12 +89,6 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
             f"roost: adapter {entry.name!r} does not support training", file=sys.stderr
         )
         return 1
-    context = AdapterContext(
-        entry.name,
-        entry.version,
-        settings.model_dir,
-        dict(settings.adapter_options.get(entry.name, {})),
-    )
     if args.if_missing:
         try:
             context.load_artifact()

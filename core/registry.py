@@ -13,6 +13,7 @@ from stevedore import ExtensionManager
 
 from roost.core.adapter import AdapterContext, ModelAdapter, check_adapter_class
 from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
+from roost.core.settings import Settings
 
 __all__ = ["AdapterEntry", "Registry"]
 
@@ -31,6 +32,7 @@ class AdapterEntry:
     version: str | None
     source: str
     adapter_class: type[ModelAdapter] | None = None
+    context: AdapterContext | None = None
     adapter: ModelAdapter | None = None
     error: str | None = None
     loaded: bool = False
@@ -61,6 +63,7 @@ class Registry:
         model_dir: Path,
         options: Mapping[str, Mapping[str, Any]] | None = None,
         pins: Mapping[str, str] | None = None,
+        library_mismatch: str = "warn",
     ) -> Registry:
         """Find every adapter registered under `namespace`; load none of them."""
         failures: list[AdapterEntry] = []
@@ -117,6 +120,7 @@ class Registry:
                 version=key[1],
                 model_dir=model_dir,
                 options=dict((options or {}).get(key[0], {})),
+                library_mismatch=library_mismatch,
             )
             adapter, error = _construct(adapter_class, context)
             entries.append(
@@ -125,11 +129,23 @@ class Registry:
                     version=key[1],
                     source=source,
                     adapter_class=adapter_class,
+                    context=context,
                     adapter=adapter,
                     error=error,
                 )
             )
         return cls(entries, pins)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Registry:
+        """Discover the adapters the settings name; load none of them."""
+        return cls.discover(
+            settings.adapter_namespace,
+            settings.model_dir,
+            options=settings.adapter_options,
+            pins=settings.pinned_versions,
+            library_mismatch=settings.library_mismatch,
+        )
 
     def load_all(self, on_loaded: Callable[[AdapterEntry], None] | None = None) -> None:
         """Call `load()` on every constructed adapter; failures mark it not ready."""
