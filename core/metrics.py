@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from prometheus_client import (
@@ -14,7 +13,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-__all__ = ["CONTENT_TYPE", "Metrics", "clear_metrics_dir", "mark_worker_dead"]
+__all__ = ["CONTENT_TYPE", "Metrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LATENCY_BUCKETS = (
@@ -85,15 +84,3 @@ class Metrics:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(self._multiprocess_dir))
         return bytes(generate_latest(registry))
-
-
-def clear_metrics_dir(path: Path) -> None:
-    """Empty the multiprocess folder before the workers start."""
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-
-
-def mark_worker_dead(path: Path, pid: int) -> None:
-    """Drop a dead worker's live gauges (gunicorn's child_exit hook)."""
-    multiprocess.mark_process_dead(pid, str(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -10,7 +11,6 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from roost.core.metrics import clear_metrics_dir, mark_worker_dead
 from roost.core.settings import Settings
 
 __all__ = ["APP_FACTORY", "RoostServer", "gunicorn_options", "with_metrics_dir"]
@@ -26,6 +26,32 @@ def with_metrics_dir(settings: Settings) -> Settings:
     if settings.metrics_dir is not None:
         return settings
     return settings.replace(metrics_dir=Path(tempfile.mkdtemp(prefix="roost-metrics-")))
+
+
+def _clear_metrics_dir(path: Path) -> None:
+    """Empty the multiprocess folder before the workers start."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+
+
+def _mark_worker_dead(path: Path, pid: int) -> None:
+    """Drop a dead worker's live gauges (gunicorn's child_exit hook)."""
+    # NOTE: imported here, after gunicorn exported PROMETHEUS_MULTIPROC_DIR:
+    # prometheus-client picks its storage once, when first imported.
+    from prometheus_client import multiprocess  # noqa: PLC0415
+
+    multiprocess.mark_process_dead(pid, str(path))
+
+
+def _warm_up() -> None:
+    """Import roost's framework modules in the master, once.
+
+    Forked workers then start with them in memory, so a replaced worker
+    serves within a second. Adapters are still discovered and loaded in each
+    worker, so a reload (SIGHUP) finds newly installed adapter packages.
+    """
+    import roost.core.app  # noqa: F401, PLC0415
 
 
 def _drain_on_sigterm(worker: Any) -> None:
@@ -77,14 +103,17 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
             f"ROOST_METRICS_DIR={metrics_dir}",
         ]
 
-        def on_starting(server: Any) -> None:
-            clear_metrics_dir(metrics_dir)
-
         def child_exit(server: Any, worker: Any) -> None:
-            mark_worker_dead(metrics_dir, worker.pid)
+            _mark_worker_dead(metrics_dir, worker.pid)
 
-        options["on_starting"] = on_starting
         options["child_exit"] = child_exit
+
+    def on_starting(server: Any) -> None:
+        if metrics_dir is not None:
+            _clear_metrics_dir(metrics_dir)
+        _warm_up()
+
+    options["on_starting"] = on_starting
     return options
 
 

@@ -29,6 +29,7 @@ class TestDiscoveryAndVersions:
             "fails-load",
             "fails-predict",
             "parity",
+            "sleepy",
         }
         assert models["echo"]["versions"] == ["2.0", "1.0"]
         assert models["echo"]["ready"] is True

@@ -13,7 +13,14 @@ from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
 from roost.core.registry import AdapterEntry, Registry
 from roost.core.settings import Settings
 
-FIXTURE_NAMES = ["broken-import", "echo", "fails-load", "fails-predict", "parity"]
+FIXTURE_NAMES = [
+    "broken-import",
+    "echo",
+    "fails-load",
+    "fails-predict",
+    "parity",
+    "sleepy",
+]
 
 
 @pytest.fixture
@@ -69,6 +76,7 @@ class TestDiscover:
             ("fails-load", "1.0"),
             ("fails-predict", "1.0"),
             ("parity", "0.3"),
+            ("sleepy", "1.0"),
         ]
 
     def test_adapters_are_constructed_with_their_context(
@@ -210,6 +218,7 @@ class TestLoadAll:
             ("fails-load", "1.0"): False,
             ("fails-predict", "1.0"): True,
             ("parity", "0.3"): True,
+            ("sleepy", "1.0"): True,
         }
         assert loaded.find("fails-load").error == (
             "load failed: FileNotFoundError: weights.bin is missing"
@@ -230,6 +239,7 @@ class TestLoadAll:
             ("fails-load", "1.0"),
             ("fails-predict", "1.0"),
             ("parity", "0.3"),
+            ("sleepy", "1.0"),
         ]
         assert seen[2].error is not None
 
