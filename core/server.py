@@ -17,6 +17,11 @@ __all__ = ["APP_FACTORY", "RoostServer", "gunicorn_options", "with_metrics_dir"]
 
 logger = logging.getLogger(__name__)
 
+#: gunicorn's default access line plus the request id roost sets.
+ACCESS_LOG_FORMAT = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+    "rid=%({x-request-id}o)s %(M)sms"
+)
 #: What gunicorn imports and calls in each worker.
 APP_FACTORY = "roost.core:create_app()"
 
@@ -90,6 +95,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "limit_request_field_size": 8190,
         "loglevel": settings.log_level,
         "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "proc_name": "roost",
         "wsgi_app": APP_FACTORY,
