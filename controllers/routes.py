@@ -15,6 +15,7 @@ from roost.controllers.models import (
     PredictResource,
     SeedRegressionResource,
 )
+from roost.controllers.v2 import add_v2_routes
 from roost.core.predictions import PredictionService
 
 __all__ = ["add_routes"]
@@ -35,3 +36,4 @@ def add_routes(app: falcon.App, service: PredictionService, api_version: str) ->
     app.add_route(
         "/v1/models/{name}/versions/{version}/predict", predict, suffix="version"
     )
+    add_v2_routes(app, service)

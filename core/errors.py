@@ -74,7 +74,12 @@ class RequestValidationError(RoostError):
     def __init__(self, problems: ProblemMap, total: int) -> None:
         self.problems = problems
         self.total = total
-        super().__init__(f"{len(problems)} of {total} record(s) failed validation")
+        row = min(problems)
+        field, reasons = next(iter(problems[row].items()))
+        super().__init__(
+            f"{len(problems)} of {total} record(s) failed validation; "
+            f"first: record {row}, field {field!r}: {'; '.join(reasons)}"
+        )
 
 
 class PayloadTooLargeError(RoostError):

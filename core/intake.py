@@ -25,11 +25,12 @@ class IntakeLimits:
     max_fields_per_record: int = 1_000
 
 
-def parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes, *, allow_nan: bool = False) -> Any:
     """Parse JSON strictly.
 
-    Rejects NaN and Infinity, duplicate keys, lone surrogates, numbers too
-    long to read and nesting deeper than the parser's recursion limit.
+    Rejects duplicate keys, lone surrogates, numbers too long to read,
+    nesting deeper than the parser's recursion limit and, unless `allow_nan`
+    (the V2 protocol's clients write NaN in float tensors), NaN and Infinity.
 
     Raises:
         BadRequestError: the bytes are not strict JSON.
@@ -37,7 +38,7 @@ def parse_json(raw: bytes) -> Any:
     if not raw.strip():
         raise BadRequestError("the request body is empty; send a JSON list of records")
     try:
-        return jiter.from_json(raw, allow_inf_nan=False, catch_duplicate_keys=True)
+        return jiter.from_json(raw, allow_inf_nan=allow_nan, catch_duplicate_keys=True)
     except ValueError as exc:
         raise BadRequestError(f"the body is not valid JSON: {exc}") from None
 

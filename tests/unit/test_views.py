@@ -255,6 +255,7 @@ class TestRenderVersion:
                 "fails-load": ["1.0"],
                 "fails-predict": ["1.0"],
                 "parity": ["0.3"],
+                "sleepy": ["1.0"],
             },
         }
 
