@@ -1,0 +1,214 @@
+"""Column-wise validity checks over a whole batch, conservative next to cerberus.
+
+A `ColumnarCheck` looks at one schema field across every record at once,
+with set operations and numpy, and marks the values it can prove valid. It
+never marks a value valid that cerberus (with roost's coercers) would reject;
+anything it cannot prove goes back to cerberus, which also words the errors.
+Schemas with rules outside the supported set are not compiled at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MISSING", "ColumnarCheck", "compile_checks"]
+
+#: Integers below this are exact in float64.
+EXACT_FLOAT = 2.0**53
+#: Larger Python ints cannot become float64 at all.
+FLOAT_LIMIT = 2**1023
+_SUPPORTED_RULES = frozenset(
+    {"type", "required", "nullable", "allowed", "min", "max", "empty", "meta"}
+)
+_NUMERIC = frozenset({"integer", "float", "number"})
+_KINDS = _NUMERIC | {"string", "boolean"}
+
+
+class _Missing:
+    """The value of a field a record does not carry."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+@dataclass(frozen=True)
+class ColumnarCheck:
+    """The provable part of one field's rules."""
+
+    field: str
+    kind: str
+    required: bool
+    nullable: bool
+    allowed: frozenset[Any] | None
+    minimum: float | None
+    maximum: float | None
+    #: The `empty` rule, None when absent (then "" is checked like any string).
+    empty: bool | None
+
+    def valid(self, values: Sequence[Any]) -> np.ndarray:
+        """Return a boolean mask: True where the value is certainly valid."""
+        fine_types = {bool} if self.kind == "boolean" else _python_types(self.kind)
+        passing_types = set(fine_types)
+        if self.nullable:
+            passing_types.add(type(None))
+        if not self.required:
+            passing_types.add(_Missing)
+        present = set(map(type, values))
+        if present <= passing_types:
+            mask = np.ones(len(values), dtype=bool)
+        else:
+            mask = np.fromiter(
+                (type(value) in passing_types for value in values),
+                dtype=bool,
+                count=len(values),
+            )
+        if self.kind in _NUMERIC:
+            return self._numbers(values, mask)
+        if self.kind == "string":
+            return self._strings(values, mask)
+        return mask
+
+    def _numbers(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
+        """Check range, finiteness and (for integers) wholeness, vectorised."""
+        numeric = _as_float64(values)
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(numeric)
+            if self.kind == "integer":
+                # Only where float64 is exact; the rest goes to cerberus.
+                ok &= (numeric == np.floor(numeric)) & (np.abs(numeric) < EXACT_FLOAT)
+            if self.minimum is not None:
+                ok &= numeric >= self.minimum
+            if self.maximum is not None:
+                ok &= numeric <= self.maximum
+        not_read = np.isnan(numeric)
+        if not not_read.any():
+            return mask & ok
+        # NaN also marks what is no number (None, MISSING): the type mask decides.
+        return mask & (ok | (not_read & ~_is_number(values)))
+
+    def _strings(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
+        """Check allowed values as cerberus does.
+
+        An explicit `empty` rule decides "" on its own (cerberus then skips
+        `allowed`); without one, "" must be allowed like any other string.
+        """
+        if self.allowed is None and self.empty is not False:
+            return mask
+        allowed = self.allowed
+        empty = self.empty
+        ok = np.fromiter(
+            (
+                not isinstance(value, str)
+                or (
+                    bool(empty)
+                    if value == "" and empty is not None
+                    else allowed is None or value in allowed
+                )
+                for value in values
+            ),
+            dtype=bool,
+            count=len(values),
+        )
+        return mask & ok
+
+
+def _as_float64(values: Sequence[Any]) -> np.ndarray:
+    """Numbers as float64, anything else (or out of range) as NaN."""
+    if set(map(type, values)) <= {int, float}:
+        try:
+            return np.array(values, dtype=np.float64)
+        except OverflowError:
+            pass
+    return np.fromiter(
+        (
+            value
+            if type(value) in (int, float) and abs(value) < FLOAT_LIMIT
+            else np.nan
+            for value in values
+        ),
+        dtype=np.float64,
+        count=len(values),
+    )
+
+
+def _is_number(values: Sequence[Any]) -> np.ndarray:
+    return np.fromiter(
+        (type(value) in (int, float) for value in values), dtype=bool, count=len(values)
+    )
+
+
+def _python_types(kind: str) -> set[type]:
+    if kind == "string":
+        return {str}
+    return {int, float}
+
+
+def _number(rules: Mapping[str, Any], rule: str) -> float | None:
+    value = rules.get(rule)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(rule)
+    return float(value)
+
+
+def _compile(
+    field: str, rules: Mapping[str, Any], coercer: Any
+) -> ColumnarCheck | None:
+    """Compile one field's rules, or None if any of them is not provable here."""
+    kind = rules.get("type")
+    unsupported = (
+        not isinstance(kind, str)
+        or kind not in _KINDS
+        or bool(set(rules) - _SUPPORTED_RULES - {"coerce"})
+        or ("coerce" in rules and rules["coerce"] is not coercer)
+    )
+    allowed = rules.get("allowed")
+    if unsupported or (
+        allowed is not None
+        and (kind != "string" or not all(isinstance(item, str) for item in allowed))
+    ):
+        return None
+    try:
+        minimum, maximum = _number(rules, "min"), _number(rules, "max")
+    except TypeError:
+        return None
+    bounds = [bound for bound in (minimum, maximum) if bound is not None]
+    if bounds and (kind not in _NUMERIC or max(map(abs, bounds)) >= EXACT_FLOAT):
+        return None
+    return ColumnarCheck(
+        field=field,
+        kind=str(kind),
+        required=bool(rules.get("required", False)),
+        nullable=bool(rules.get("nullable", False)),
+        allowed=frozenset(allowed) if allowed is not None else None,
+        minimum=minimum,
+        maximum=maximum,
+        empty=None if "empty" not in rules else bool(rules["empty"]),
+    )
+
+
+def compile_checks(
+    schema: Mapping[str, Mapping[str, Any]], coercers: Mapping[str, Any]
+) -> list[ColumnarCheck] | None:
+    """Compile a schema into column checks, or None if any rule is unsupported.
+
+    `coercers` maps type names to the coercer roost adds; a field whose
+    `coerce` rule is anything else is not compiled.
+    """
+    checks = []
+    for field, rules in schema.items():
+        check = _compile(field, rules, coercers.get(str(rules.get("type"))))
+        if check is None:
+            return None
+        checks.append(check)
+    return checks
