@@ -12,12 +12,29 @@ from sklearn.pipeline import Pipeline
 from roost.core.adapter import ModelAdapter, Training
 from roost.core.errors import AdapterError
 from roost_house_prices import config
+from roost_house_prices.compiled import CompiledPipeline
 from roost_house_prices.dataset import load_dataset
 from roost_house_prices.pipeline import predict_prices, train_pipeline
 from roost_house_prices.schema import INPUT_SCHEMA
 from roost_house_prices.transformers import PipelineInputError
 
-__all__ = ["HousePricesAdapter"]
+__all__ = ["ENGINES", "HousePricesAdapter"]
+
+#: How predict may compute: the compiled arrays, or the pipeline itself.
+ENGINES = frozenset({"compiled", "pipeline"})
+
+
+def _with_all_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with absent optional inputs added as missing (no copy else).
+
+    Raises:
+        AdapterError: a required column is absent.
+    """
+    absent = [var for var in config.FEATURES if var not in frame.columns]
+    required_absent = [var for var in absent if var not in config.NULLABLE_VARS]
+    if required_absent:
+        raise AdapterError(f"missing input column(s): {', '.join(required_absent)}")
+    return frame.assign(**dict.fromkeys(absent, np.nan)) if absent else frame
 
 
 def _model_inputs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -56,6 +73,20 @@ class HousePricesAdapter(ModelAdapter):
     input_schema: ClassVar[Mapping[str, Mapping[str, Any]]] = INPUT_SCHEMA
 
     _pipeline: Pipeline | None = None
+    _compiled: CompiledPipeline | None = None
+
+    @property
+    def engine(self) -> str:
+        """Say how predict computes: "compiled" (default) or "pipeline".
+
+        Set with the adapter option `engine`, e.g.
+        ROOST_ADAPTER_OPTIONS='{"house-prices": {"engine": "pipeline"}}' to
+        serve the unmodified scikit-learn pipeline.
+        """
+        engine = str(self.context.options.get("engine", "compiled"))
+        if engine not in ENGINES:
+            raise AdapterError(f"engine {engine!r} is not one of {sorted(ENGINES)}")
+        return engine
 
     def train(self) -> Training:
         """Fit the pipeline on the packaged train.csv; metrics on a 10% holdout."""
@@ -68,6 +99,7 @@ class HousePricesAdapter(ModelAdapter):
         Raises:
             AdapterError: the artifact is not a scikit-learn pipeline.
         """
+        engine = self.engine
         artifact = self.context.load_artifact()
         if not isinstance(artifact, Pipeline):
             raise AdapterError(
@@ -75,6 +107,9 @@ class HousePricesAdapter(ModelAdapter):
                 f"{type(artifact).__name__}, not a scikit-learn Pipeline; retrain it"
             )
         self._pipeline = artifact
+        self._compiled = (
+            CompiledPipeline.from_pipeline(artifact) if engine == "compiled" else None
+        )
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the predicted sale price in dollars of each row of `frame`.
@@ -83,10 +118,25 @@ class HousePricesAdapter(ModelAdapter):
             AdapterError: the adapter is not loaded, or an input value cannot
                 be transformed by the fitted pipeline.
         """
-        pipeline = self._pipeline
+        pipeline, compiled = self._pipeline, self._compiled
         if pipeline is None:
             raise AdapterError(f"adapter {self.name!r} is not loaded; call load()")
         try:
+            if compiled is not None:
+                return compiled.predict(_with_all_inputs(frame))
             return predict_prices(pipeline, _model_inputs(frame))
+        except (PipelineInputError, TypeError, ValueError) as exc:
+            raise AdapterError(str(exc)) from exc
+
+    def predict_reference(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predict with the scikit-learn pipeline itself (for differential tests).
+
+        Raises:
+            AdapterError: as `predict`.
+        """
+        if self._pipeline is None:
+            raise AdapterError(f"adapter {self.name!r} is not loaded; call load()")
+        try:
+            return predict_prices(self._pipeline, _model_inputs(frame))
         except PipelineInputError as exc:
             raise AdapterError(str(exc)) from exc

@@ -1,0 +1,115 @@
+"""The compiled engine predicts what the scikit-learn pipeline predicts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roost.core.adapter import AdapterContext
+from roost.core.errors import AdapterError
+from roost.core.validation import RecordValidator
+from roost_house_prices import config
+from roost_house_prices.adapter import HousePricesAdapter
+from roost_house_prices.schema import INPUT_SCHEMA
+
+
+@pytest.fixture(scope="module")
+def served_frame(test_data: pd.DataFrame) -> pd.DataFrame:
+    """Every valid test.csv house as roost's validator hands it to the adapter."""
+    records = test_data[list(config.FEATURES)].astype(object)
+    records = records.where(records.notna(), None).to_dict(orient="records")
+    return RecordValidator(INPUT_SCHEMA).validate(records).frame
+
+
+@pytest.fixture(scope="module")
+def pipeline_adapter(
+    context: AdapterContext, adapter: HousePricesAdapter
+) -> HousePricesAdapter:
+    """The same artifact served with the option engine=pipeline."""
+    del adapter  # trained and saved the artifact
+    slow = HousePricesAdapter(
+        dataclasses.replace(context, options={"engine": "pipeline"})
+    )
+    slow.load()
+    return slow
+
+
+class TestCompiledEngine:
+    """Differential tests: compiled arrays against the fitted pipeline."""
+
+    def test_default_engine_is_compiled(self, adapter: HousePricesAdapter) -> None:
+        """Without options the adapter serves the compiled engine."""
+        assert adapter.engine == "compiled"
+
+    def test_all_test_houses_agree(
+        self, adapter: HousePricesAdapter, served_frame: pd.DataFrame
+    ) -> None:
+        """All 1451 valid test.csv houses agree to 1e-9 relative."""
+        fast = adapter.predict(served_frame)
+        reference = adapter.predict_reference(served_frame)
+        assert len(fast) == 1451
+        np.testing.assert_allclose(fast, reference, rtol=1e-9, atol=0)
+
+    def test_pipeline_engine_serves_the_pipeline(
+        self,
+        adapter: HousePricesAdapter,
+        pipeline_adapter: HousePricesAdapter,
+        served_frame: pd.DataFrame,
+    ) -> None:
+        """engine=pipeline predicts with scikit-learn itself, and agrees."""
+        assert pipeline_adapter.engine == "pipeline"
+        np.testing.assert_allclose(
+            pipeline_adapter.predict(served_frame.head(50)),
+            adapter.predict(served_frame.head(50)),
+            rtol=1e-9,
+            atol=0,
+        )
+
+    def test_unknown_engine_is_refused(self, context: AdapterContext) -> None:
+        """An engine option other than compiled or pipeline fails load clearly."""
+        odd = HousePricesAdapter(
+            dataclasses.replace(context, options={"engine": "gpu"})
+        )
+        with pytest.raises(AdapterError, match="engine 'gpu'"):
+            odd.load()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def test_resampled_houses_with_gaps_agree(
+        self,
+        data: st.DataObject,
+        adapter: HousePricesAdapter,
+        served_frame: pd.DataFrame,
+    ) -> None:
+        """Random rows, with optional inputs blanked, agree to 1e-9 relative."""
+        rows = data.draw(
+            st.lists(st.integers(0, len(served_frame) - 1), min_size=1, max_size=20)
+        )
+        frame = served_frame.iloc[rows].reset_index(drop=True).copy()
+        for var in config.NULLABLE_VARS:
+            blank = data.draw(
+                st.lists(st.booleans(), min_size=len(rows), max_size=len(rows))
+            )
+            frame.loc[blank, var] = None
+        np.testing.assert_allclose(
+            adapter.predict(frame), adapter.predict_reference(frame), rtol=1e-9, atol=0
+        )
+
+    def test_non_positive_area_fails_like_the_pipeline(
+        self, adapter: HousePricesAdapter, served_frame: pd.DataFrame
+    ) -> None:
+        """Both engines refuse a zero area, naming the input and the rule."""
+        frame = served_frame.head(3).copy()
+        frame["GrLivArea"] = 0
+        with pytest.raises(AdapterError) as fast:
+            adapter.predict(frame)
+        with pytest.raises(AdapterError) as reference:
+            adapter.predict_reference(frame)
+        expected = "GrLivArea: values must be strictly positive to take the log"
+        assert str(fast.value).startswith(expected)
+        assert str(reference.value).startswith(expected)
