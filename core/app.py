@@ -61,6 +61,11 @@ def build_service(settings: Settings) -> PredictionService:
             settings.max_in_flight, settings.request_deadline, settings.queue_timeout
         ),
         metrics=Metrics(settings.metrics_dir),
+        batching=(
+            (settings.batch_max_rows, settings.batch_max_wait)
+            if settings.batch_max_rows > 1
+            else None
+        ),
     )
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from cerberus import SchemaError
 
 from roost.core.admission import Admission
+from roost.core.batching import MicroBatcher
 from roost.core.errors import (
     AdapterError,
     AdapterNotFoundError,
@@ -52,6 +53,7 @@ class PredictionService:
         limits: IntakeLimits | None = None,
         admission: Admission | None = None,
         metrics: Metrics | None = None,
+        batching: tuple[int, float] | None = None,
     ) -> None:
         self.registry = registry
         self.limits = limits or IntakeLimits()
@@ -59,6 +61,7 @@ class PredictionService:
         self._admission = admission
         self._default_model = default_model
         self._draining = threading.Event()
+        self._batchers: dict[tuple[str, str], MicroBatcher] = {}
         self._validators: dict[tuple[str, str], RecordValidator] = {}
         for entry in registry.entries():
             if entry.ready and entry.adapter_class is not None and entry.version:
@@ -141,7 +144,7 @@ class PredictionService:
             )
             if not partial:
                 raise RequestValidationError(batch.problems, batch.total)
-        outputs = self._run(entry, batch.frame) if batch.valid_rows else []
+        outputs = self._outputs(entry, batch.frame) if batch.valid_rows else []
         self.metrics.rows.labels(entry.name, version).inc(len(outputs))
         predictions: list[Any] = [None] * batch.total
         for row, output in zip(batch.valid_rows, outputs, strict=True):
@@ -149,6 +152,12 @@ class PredictionService:
         return PredictionResult(
             entry.name, version, predictions, batch.problems, batch.total
         )
+
+    def _outputs(self, entry: AdapterEntry, frame: pd.DataFrame) -> list[Any]:
+        batcher = self._batchers.get((entry.name, str(entry.version)))
+        if batcher is None:
+            return self._run(entry, frame)
+        return batcher.predict(frame)
 
     def _run(self, entry: AdapterEntry, frame: pd.DataFrame) -> list[Any]:
         if entry.adapter is None:

@@ -30,6 +30,7 @@ _POSITIVE = (
     "max_in_flight",
     "request_deadline",
     "queue_timeout",
+    "batch_max_rows",
     "max_body_bytes",
     "max_records",
     "max_fields_per_record",
@@ -77,6 +78,10 @@ class Settings:
     queue_timeout: float = 1.0
     #: Seconds a prediction may take before the client gets 504.
     request_deadline: float = 30.0
+    #: Micro-batching: rows one merged predict call may take (1: off).
+    batch_max_rows: int = 1
+    #: Micro-batching: seconds the first request waits for company.
+    batch_max_wait: float = 0.002
     max_body_bytes: int = 8 * 1024 * 1024
     max_records: int = 10_000
     max_fields_per_record: int = 1_000
@@ -101,7 +106,7 @@ class Settings:
         for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("max_requests", "max_requests_jitter"):
+        for name in ("max_requests", "max_requests_jitter", "batch_max_wait"):
             if getattr(self, name) < 0:
                 raise ValueError(
                     f"{name} must not be negative, got {getattr(self, name)}"
@@ -147,6 +152,7 @@ _INTEGERS = {
     "max_body_bytes",
     "max_records",
     "max_fields_per_record",
+    "batch_max_rows",
 }
 
 
@@ -202,7 +208,7 @@ def _adapter_options(raw: str) -> dict[str, dict[str, Any]]:
     return options
 
 
-_FLOATS = {"request_deadline", "queue_timeout"}
+_FLOATS = {"request_deadline", "queue_timeout", "batch_max_wait"}
 _PATHS = {"model_dir", "metrics_dir"}
 _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "pinned_versions": _parse_pins,

@@ -245,6 +245,30 @@ class TestReadinessAndArtifacts:
             assert "checksum" in predict.json()["error"]
 
 
+class TestMicroBatching:
+    """Batching on a real server changes nothing a client can see but speed."""
+
+    def test_concurrent_clients_get_their_own_answers(self, tmp_path: Path) -> None:
+        """Thirty-two concurrent clients, batched, each get twice their x."""
+        variables = {
+            "ROOST_BATCH_MAX_ROWS": "64",
+            "ROOST_BATCH_MAX_WAIT": "0.005",
+            "ROOST_THREADS": "16",
+            "ROOST_MAX_IN_FLIGHT": "16",
+        }
+        with run_server(tmp_path, workers=2, **variables, **TESTING) as server:
+
+            def ask(x: int) -> object:
+                response = requests.post(
+                    server.url("/v1/models/echo/predict"), json=[{"x": x}], timeout=30
+                )
+                return response.json()["predictions"]
+
+            with ThreadPoolExecutor(max_workers=32) as pool:
+                results = list(pool.map(ask, range(200)))
+        assert results == [[2.0 * x] for x in range(200)]
+
+
 class TestMetrics:
     """/metrics sums every worker's counters."""
 
