@@ -96,29 +96,35 @@ class ColumnarCheck:
         return mask & (ok | (not_read & ~_is_number(values)))
 
     def _strings(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
-        """Check allowed values as cerberus does.
+        """Check allowed values as cerberus does, once per distinct string.
 
         An explicit `empty` rule decides "" on its own (cerberus then skips
         `allowed`); without one, "" must be allowed like any other string.
         """
         if self.allowed is None and self.empty is not False:
             return mask
-        allowed = self.allowed
-        empty = self.empty
+        try:
+            distinct = set(values)
+        except TypeError:  # lists or dicts among the values
+            distinct = {value for value in values if isinstance(value, str)}
+        failing = {
+            value
+            for value in distinct
+            if isinstance(value, str) and not self._string_passes(value)
+        }
+        if not failing:
+            return mask
         ok = np.fromiter(
-            (
-                not isinstance(value, str)
-                or (
-                    bool(empty)
-                    if value == "" and empty is not None
-                    else allowed is None or value in allowed
-                )
-                for value in values
-            ),
+            (not (isinstance(value, str) and value in failing) for value in values),
             dtype=bool,
             count=len(values),
         )
         return mask & ok
+
+    def _string_passes(self, value: str) -> bool:
+        if value == "" and self.empty is not None:
+            return self.empty
+        return self.allowed is None or value in self.allowed
 
 
 def _as_float64(values: Sequence[Any]) -> np.ndarray:

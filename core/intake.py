@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,8 @@ __all__ = ["IntakeLimits", "parse_json", "records_from"]
 
 #: Keys a `{"inputs": [...]}` body may carry beside `inputs`.
 _ENVELOPE_KEYS = frozenset({"inputs", "parameters", "id"})
+#: Text that may hold a number beyond float range: a 3-digit exponent, or 300 digits.
+_MAYBE_HUGE = re.compile(rb"[eE][+]?0*[0-9]{3}|[0-9]{300}")
 _SHAPE = 'the body must be a JSON list of records or {"inputs": [records]}'
 
 
@@ -38,9 +42,31 @@ def parse_json(raw: bytes, *, allow_nan: bool = False) -> Any:
     if not raw.strip():
         raise BadRequestError("the request body is empty; send a JSON list of records")
     try:
-        return jiter.from_json(raw, allow_inf_nan=allow_nan, catch_duplicate_keys=True)
+        document = jiter.from_json(
+            raw, allow_inf_nan=allow_nan, catch_duplicate_keys=True, cache_mode="keys"
+        )
     except ValueError as exc:
         raise BadRequestError(f"the body is not valid JSON: {exc}") from None
+    # jiter reads 1e400 as inf; only long exponents or digit runs can overflow,
+    # so the document is walked only when the text holds one.
+    if not allow_nan and _MAYBE_HUGE.search(raw) and not _all_finite(document):
+        raise BadRequestError("the body holds a number too large for a float")
+    return document
+
+
+def _all_finite(document: Any) -> bool:
+    """Say whether every float in a parsed document is finite."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                return False
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
 
 
 def records_from(

@@ -38,19 +38,22 @@ class _Categorical:
     other: float | None
 
     def encode(self, var: str, values: list[Any]) -> np.ndarray:
-        codes, missing, other = self.codes, self.missing, self.other
-        out = np.empty(len(values), dtype=np.float64)
-        for i, value in enumerate(values):
-            code = codes.get(value) if isinstance(value, str) else None
-            if code is None:
-                is_missing = value is None or (
-                    isinstance(value, float) and math.isnan(value)
-                )
-                code = missing if is_missing else other
-                if code is None:
-                    raise PipelineInputError(f"{var}: cannot encode label {value!r}")
-            out[i] = code
-        return out
+        """Map labels to ranks; missing and unknown labels as the pipeline does."""
+        get = self.codes.get
+        codes = [get(value) for value in values]
+        if None in codes:
+            codes = [
+                code if code is not None else self._fallback(var, value)
+                for code, value in zip(codes, values, strict=True)
+            ]
+        return np.array(codes, dtype=np.float64)
+
+    def _fallback(self, var: str, value: Any) -> float:
+        is_missing = value is None or (isinstance(value, float) and math.isnan(value))
+        code = self.missing if is_missing else self.other
+        if code is None:
+            raise PipelineInputError(f"{var}: cannot encode label {value!r}")
+        return code
 
 
 @dataclass(frozen=True)
