@@ -83,6 +83,8 @@ def _write_atomically(path: Path, write: Any) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # mkstemp makes 0600 files; artifacts are read by the serving user.
+        tmp.chmod(0o644)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

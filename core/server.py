@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import KNOWN_SETTINGS
 
 from roost.core.settings import Settings
 
@@ -22,6 +23,7 @@ ACCESS_LOG_FORMAT = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
     "rid=%({x-request-id}o)s %(M)sms"
 )
+_GUNICORN_SETTINGS = frozenset(setting.name for setting in KNOWN_SETTINGS)
 #: What gunicorn imports and calls in each worker.
 APP_FACTORY = "roost.core:create_app()"
 
@@ -101,6 +103,10 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "wsgi_app": APP_FACTORY,
         "post_worker_init": _drain_on_sigterm,
     }
+    if "control_socket_disable" in _GUNICORN_SETTINGS:
+        # gunicorn >= 25.1 opens a control socket in $HOME, shared by every
+        # server of the user; roost uses signals, not gunicornc.
+        options["control_socket_disable"] = True
     metrics_dir = settings.metrics_dir
     if metrics_dir is not None:
         # Exported before any worker imports prometheus-client: multiprocess mode.

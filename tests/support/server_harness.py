@@ -82,7 +82,7 @@ class RunningServer:
                 pytest.fail(
                     f"server exited with {self.process.returncode}:\n{self.log_text()}"
                 )
-            with contextlib.suppress(requests.ConnectionError):
+            with contextlib.suppress(requests.ConnectionError, requests.Timeout):
                 if requests.get(self.url("/health"), timeout=2).status_code == 200:
                     return
             time.sleep(0.1)
