@@ -43,3 +43,6 @@ format: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) .tox build dist *.egg-info
+
+# Container image targets (need a Docker engine): image, push, release.
+include deploy/release.mk
