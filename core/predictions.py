@@ -26,7 +26,7 @@ from roost.core.metrics import Metrics
 from roost.core.registry import AdapterEntry, Registry
 from roost.core.validation import RecordValidator
 
-__all__ = ["PredictionResult", "PredictionService"]
+__all__ = ["PredictionResult", "PredictionService", "output_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ class PredictionService:
             raise PredictionError(
                 entry.name, str(entry.version), f"{type(exc).__name__}: {exc}"
             ) from exc
-        values = _to_list(output)
+        values = output_rows(output)
         if len(values) != len(frame):
             raise PredictionError(
                 entry.name,
@@ -185,7 +185,7 @@ class PredictionService:
         return values
 
 
-def _to_list(output: Any) -> list[Any]:
+def output_rows(output: Any) -> list[Any]:
     """Turn whatever an adapter returned into one JSON-ready item per row."""
     if isinstance(output, pd.DataFrame):
         clean = output.astype(object).where(output.notna(), None)

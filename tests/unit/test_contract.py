@@ -1,0 +1,104 @@
+"""roost.core.testing: the reusable contract checks, run on every installed adapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from stevedore import ExtensionManager
+
+from roost.core.adapter import ModelAdapter
+from roost.core.testing import check_contract
+from roost_house_prices.adapter import HousePricesAdapter
+from roost_house_prices.dataset import load_dataset
+
+#: Example records for each ready test adapter.
+EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    "echo": [{"x": 1.5}, {"x": -2}],
+    "parity": [{"n": 3}, {"n": 4}],
+    "fails-predict": [{"x": 1.0}, {"x": 2.0}],
+    "sleepy": [{"seconds": 0}],
+}
+
+
+def _installed(namespace: str) -> list[type[ModelAdapter]]:
+    manager = ExtensionManager(namespace, invoke_on_load=False)
+    return [ext.plugin for ext in manager if ext.name in EXAMPLES]
+
+
+class TestInstalledAdapters:
+    """Every well-behaved installed adapter passes the contract checks."""
+
+    @pytest.mark.parametrize(
+        "adapter_class",
+        _installed("roost.adapters.testing"),
+        ids=lambda cls: f"{cls.name}-{cls.version}",
+    )
+    def test_test_adapters(
+        self, adapter_class: type[ModelAdapter], tmp_path: Path
+    ) -> None:
+        """Each test adapter honours the contract on its example records."""
+        predictions = check_contract(
+            adapter_class, model_dir=tmp_path, records=EXAMPLES[adapter_class.name]
+        )
+        assert len(predictions) == len(EXAMPLES[adapter_class.name])
+
+    def test_house_prices(self, house_prices_model_dir: Path) -> None:
+        """The bundled adapter honours the contract on real test.csv houses."""
+        houses = load_dataset("test.csv").head(20)
+        records = houses.astype(object).where(houses.notna(), None).to_dict("records")
+        records = [r for r in records if r["MSZoning"] and r["KitchenQual"]]
+        predictions = check_contract(
+            HousePricesAdapter, model_dir=house_prices_model_dir, records=records
+        )
+        assert all(isinstance(p, float) and p > 10_000 for p in predictions)
+
+
+class BatchDependent(ModelAdapter):
+    """Predicts each row relative to the batch mean: breaks row independence."""
+
+    name = "batch-dependent"
+    version = "1.0"
+    task = "regression"
+    input_schema = {"x": {"type": "float", "required": True}}  # noqa: RUF012
+
+    def predict(self, frame: pd.DataFrame) -> pd.Series:
+        """Return x minus the batch mean."""
+        return frame["x"] - frame["x"].mean()
+
+
+class Mutating(ModelAdapter):
+    """Writes into its input frame."""
+
+    name = "mutating"
+    version = "1.0"
+    task = "regression"
+    input_schema = {"x": {"type": "float", "required": True}}  # noqa: RUF012
+
+    def predict(self, frame: pd.DataFrame) -> pd.Series:
+        """Double x in place and return it."""
+        frame["x"] = frame["x"] * 2
+        return frame["x"]
+
+
+class TestCheckContract:
+    """The checks catch what breaks serving."""
+
+    def test_batch_dependence_is_caught(self, tmp_path: Path) -> None:
+        """A prediction that depends on other rows fails the check."""
+        with pytest.raises(AssertionError, match="must not depend on other rows"):
+            check_contract(
+                BatchDependent, model_dir=tmp_path, records=[{"x": 1}, {"x": 3}]
+            )
+
+    def test_mutation_is_caught(self, tmp_path: Path) -> None:
+        """An adapter changing its input frame fails the check."""
+        with pytest.raises(AssertionError, match="changed the frame"):
+            check_contract(Mutating, model_dir=tmp_path, records=[{"x": 1}])
+
+    def test_invalid_examples_are_reported(self, tmp_path: Path) -> None:
+        """Example records that fail the schema are named as the problem."""
+        with pytest.raises(AssertionError, match="fail its schema"):
+            check_contract(Mutating, model_dir=tmp_path, records=[{"x": "many"}])
