@@ -11,6 +11,7 @@ from roost.controllers.binary import (
     InferenceRequest,
     read_inference_request,
 )
+from roost.controllers.bodies import read_json
 from roost.core import tensors
 from roost.core.errors import BadRequestError
 from roost.core.predictions import PredictionService
@@ -105,10 +106,11 @@ class RepositoryResource:
 
     def __init__(self, service: PredictionService) -> None:
         self._registry = service.registry
+        self._limits = service.limits
 
     def on_post_index(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List model versions; `{"ready": true}` keeps only the ready ones."""
-        body = req.get_media(default_when_empty={})
+        body = read_json(req, self._limits) if req.content_length else {}
         ready = body.get("ready", False) if isinstance(body, dict) else None
         if not isinstance(ready, bool):
             raise BadRequestError('the body must be empty or {"ready": true|false}')
