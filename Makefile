@@ -33,6 +33,7 @@ models: $(SERVE_STAMP)
 	$(BIN)/roost models
 
 test: $(TEST_STAMP)  ## lint, then the whole suite against the built wheel
+	@tests/support/ensure-chromium
 	$(BIN)/tox run -e lint,py311
 
 lint: $(TEST_STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import falcon
 
+from roost.controllers.docs import add_docs_routes
 from roost.controllers.health import (
     HealthResource,
     MetricsResource,
@@ -37,3 +38,4 @@ def add_routes(app: falcon.App, service: PredictionService, api_version: str) ->
         "/v1/models/{name}/versions/{version}/predict", predict, suffix="version"
     )
     add_v2_routes(app, service)
+    add_docs_routes(app, service, api_version)
