@@ -13,7 +13,7 @@ import falcon
 from roost.controllers.bodies import read_body
 from roost.core import tensors
 from roost.core.errors import BadRequestError, PayloadTooLargeError
-from roost.core.intake import parse_json
+from roost.core.intake import IntakeLimits, parse_json
 from roost.core.tensors import Tensor
 
 __all__ = [
@@ -52,7 +52,9 @@ class InferenceRequest:
     binary_output: bool = False
 
 
-def read_inference_request(req: falcon.Request, limit: int) -> InferenceRequest:
+def read_inference_request(
+    req: falcon.Request, limits: IntakeLimits
+) -> InferenceRequest:
     """Read and parse the body of a V2 inference request.
 
     The raw stream is read (not Falcon's JSON media) because a binary
@@ -63,7 +65,8 @@ def read_inference_request(req: falcon.Request, limit: int) -> InferenceRequest:
         BadRequestError: the body, its encoding or its header are malformed.
         PayloadTooLargeError: the body, or its inflated form, is over `limit`.
     """
-    body = read_body(req, limit)
+    limit = limits.max_body_bytes
+    body = read_body(req, limit, limits.body_timeout)
     encoding = (req.get_header("Content-Encoding") or "identity").strip().lower()
     if encoding in _WBITS:
         body = _inflate(body, encoding, limit)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import falcon
 
-from roost.core.errors import PayloadTooLargeError
+from roost.core.errors import BadRequestError, PayloadTooLargeError
 from roost.core.intake import IntakeLimits, parse_json, records_from
 
 __all__ = ["read_body", "read_json", "read_records", "wants_partial"]
@@ -21,11 +25,25 @@ def _is_json(content_type: str | None) -> bool:
     return media == falcon.MEDIA_JSON or media.endswith("+json")
 
 
-def read_body(req: falcon.Request, limit: int) -> bytes:
-    """Read at most `limit` bytes of body, chunked transfers included.
+def _read(stream: Any, size: int, clock: _BodyClock) -> bytes:
+    """Read from the request stream; a malformed transfer is the client's error."""
+    clock.arm()
+    try:
+        return bytes(stream.read(size))
+    except TimeoutError:
+        raise clock.expired() from None
+    except Exception as exc:  # noqa: BLE001 - the server's parser errors vary (bad chunks)
+        raise BadRequestError(
+            f"the body could not be read: {type(exc).__name__}"
+        ) from None
+
+
+def read_body(req: falcon.Request, limit: int, timeout: float = 10.0) -> bytes:
+    """Read at most `limit` bytes of body within `timeout` seconds, chunked too.
 
     Raises:
         PayloadTooLargeError: the declared or the actual size is over `limit`.
+        falcon.HTTPError: 408 when the client sends the body too slowly.
     """
     declared = req.content_length
     if declared is not None and declared > limit:
@@ -33,17 +51,68 @@ def read_body(req: falcon.Request, limit: int) -> bytes:
             f"the body declares {declared} bytes; at most {limit} are allowed "
             "(ROOST_MAX_BODY_BYTES)"
         )
-    stream = req.bounded_stream
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := stream.read(min(_READ_CHUNK, limit + 1 - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(
-                f"the body is over {limit} bytes (ROOST_MAX_BODY_BYTES)"
-            )
+    # Falcon bounds its stream by Content-Length, which a chunked body lacks;
+    # gunicorn's own input ends at the last chunk.
+    chunked = declared is None and bool(req.get_header("Transfer-Encoding"))
+    stream = req.stream if chunked else req.bounded_stream
+    with _body_clock(req.env.get("gunicorn.socket"), timeout) as clock:
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := _read(stream, min(_READ_CHUNK, limit + 1 - size), clock):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLargeError(
+                    f"the body is over {limit} bytes (ROOST_MAX_BODY_BYTES)"
+                )
     return b"".join(chunks)
+
+
+class _BodyClock:
+    """Bounds the whole body read by `timeout`, through the client socket.
+
+    gunicorn's threaded workers read with blocking sockets and no timeout, so
+    a client that stalls mid-body would hold a thread for good. Before each
+    read the socket's timeout is set to what is left of the budget. Without
+    a socket (another server, tests in process) reads are unbounded.
+    """
+
+    def __init__(self, sock: Any, timeout: float) -> None:
+        self._sock = sock if isinstance(sock, socket.socket) else None
+        self._timeout = timeout
+        self._deadline = time.monotonic() + timeout
+
+    def arm(self) -> None:
+        """Give the next read what is left of the budget."""
+        if self._sock is None:
+            return
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise self.expired()
+        self._sock.settimeout(left)
+
+    def expired(self) -> falcon.HTTPError:
+        """The error for a body that came too slowly."""
+        return falcon.HTTPError(
+            falcon.HTTP_408,
+            title="Request timeout",
+            description=(
+                f"the body did not arrive within {self._timeout:g} s "
+                "(ROOST_BODY_TIMEOUT)"
+            ),
+        )
+
+
+@contextlib.contextmanager
+def _body_clock(sock: Any, timeout: float) -> Iterator[_BodyClock]:
+    """Yield a clock for one body read; restore the socket's timeout after."""
+    previous = sock.gettimeout() if isinstance(sock, socket.socket) else None
+    try:
+        yield _BodyClock(sock, timeout)
+    finally:
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.settimeout(previous)
 
 
 def read_json(req: falcon.Request, limits: IntakeLimits) -> Any:
@@ -59,7 +128,7 @@ def read_json(req: falcon.Request, limits: IntakeLimits) -> Any:
             title="Unsupported media type",
             description=f"send JSON with Content-Type: {falcon.MEDIA_JSON}",
         )
-    return parse_json(read_body(req, limits.max_body_bytes))
+    return parse_json(read_body(req, limits.max_body_bytes, limits.body_timeout))
 
 
 def read_records(

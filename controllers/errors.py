@@ -68,9 +68,6 @@ def handle_roost_error(
         resp.set_header("Retry-After", "30")
     elif isinstance(error, OverloadedError):
         resp.set_header("Retry-After", str(error.retry_after))
-    elif isinstance(error, PayloadTooLargeError):
-        # The rest of the body is unread: close rather than drain it.
-        resp.set_header("Connection", "close")
 
 
 def handle_unexpected(
@@ -91,8 +88,6 @@ def serialize_http_error(
 ) -> None:
     """Render Falcon's own errors (404, 405, malformed JSON...) in roost's shape."""
     message = error.description or f"{error.title}: {req.method} {req.path[:200]}"
-    if error.status_code == 415:
-        resp.set_header("Connection", "close")
     resp.content_type = falcon.MEDIA_JSON
     resp.media = render_error(
         str(error.title), str(message), request_id=_request_id(req)

@@ -132,7 +132,7 @@ class InferResource:
     ) -> None:
         """Decode the tensors into records, predict as v1 does, encode outputs."""
         entry = self._service.registry.get(name, version)
-        request = read_inference_request(req, self._service.limits.max_body_bytes)
+        request = read_inference_request(req, self._service.limits)
         schema = entry.adapter_class.input_schema if entry.adapter_class else {}
         records = tensors.to_records(request.inputs, schema)
         result = self._service.predict(name, records, version)

@@ -56,6 +56,7 @@ def build_service(settings: Settings) -> PredictionService:
             max_body_bytes=settings.max_body_bytes,
             max_records=settings.max_records,
             max_fields_per_record=settings.max_fields_per_record,
+            body_timeout=settings.body_timeout,
         ),
         admission=Admission(
             settings.max_in_flight, settings.request_deadline, settings.queue_timeout

@@ -7,22 +7,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from roost.core.quoting import short_repr
+
 __all__ = ["COERCERS", "Shown", "to_float", "to_int"]
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Longer number strings are refused before parsing (int() is quadratic).
 MAX_NUMBER_TEXT = 100
-SHOWN_CHARS = 40
 TOO_LONG = f"must be a number written in at most {MAX_NUMBER_TEXT} characters"
 #: Plain decimal spellings only: no "1_000", no non-ASCII digits, no "0x1f".
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def _shown(value: Any) -> str:
-    """Quote a client's value for a message, cut short so errors stay small."""
-    text = repr(value)
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 class Shown:
@@ -32,13 +27,13 @@ class Shown:
         self.value = value
 
     def __repr__(self) -> str:
-        return _shown(self.value)
+        return short_repr(self.value)
 
     def __str__(self) -> str:
-        return _shown(self.value)
+        return short_repr(self.value)
 
     def __format__(self, spec: str) -> str:
-        return format(_shown(self.value), spec)
+        return format(short_repr(self.value), spec)
 
 
 def _finite(value: float) -> float:
@@ -63,7 +58,7 @@ def _number_text(text: str, expected: str) -> str:
     if len(stripped) > MAX_NUMBER_TEXT:
         raise ValueError(TOO_LONG)
     if not _DECIMAL_TEXT.fullmatch(stripped):
-        raise ValueError(f"{_shown(text)} is not {expected}")
+        raise ValueError(f"{short_repr(text)} is not {expected}")
     return stripped
 
 
@@ -73,7 +68,7 @@ def _parse_int(text: str) -> int:
         return int(stripped)
     number = float(stripped)
     if not (math.isfinite(number) and number.is_integer()):
-        raise ValueError(f"{_shown(text)} is not a whole number")
+        raise ValueError(f"{short_repr(text)} is not a whole number")
     return int(number)
 
 
@@ -91,7 +86,7 @@ def to_int(value: Any) -> Any:
         return _in_int64(int(value))
     if isinstance(value, str):
         return _in_int64(_parse_int(value))
-    raise ValueError(f"{_shown(value)} is not a whole number")
+    raise ValueError(f"{short_repr(value)} is not a whole number")
 
 
 def to_float(value: Any) -> Any:
@@ -103,7 +98,7 @@ def to_float(value: Any) -> Any:
     if value is None:
         return value
     if isinstance(value, bool):
-        raise ValueError(f"{_shown(value)} is not a number")
+        raise ValueError(f"{short_repr(value)} is not a number")
     if isinstance(value, int | float):
         try:
             return _finite(float(value))
@@ -111,7 +106,7 @@ def to_float(value: Any) -> Any:
             raise ValueError("must be a finite number") from None
     if isinstance(value, str):
         return _finite(float(_number_text(value, "a finite number")))
-    raise ValueError(f"{_shown(value)} is not a number")
+    raise ValueError(f"{short_repr(value)} is not a number")
 
 
 #: Cerberus type name -> the coercer roost adds when the schema names none.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from roost.core.quoting import short_repr
+
 __all__ = [
     "AdapterError",
     "AdapterNotFoundError",
@@ -41,9 +43,9 @@ class AdapterNotFoundError(RoostError):
         self.name = name
         self.version = version
         if version is None:
-            message = f"no model named {name!r} is installed"
+            message = f"no model named {short_repr(name)} is installed"
         else:
-            message = f"model {name!r} has no version {version!r}"
+            message = f"model {short_repr(name)} has no version {short_repr(version)}"
         super().__init__(message)
 
 

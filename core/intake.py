@@ -27,6 +27,8 @@ class IntakeLimits:
     max_body_bytes: int = 8 * 1024 * 1024
     max_records: int = 10_000
     max_fields_per_record: int = 1_000
+    #: Seconds the whole body may take to arrive.
+    body_timeout: float = 10.0
 
 
 def parse_json(raw: bytes, *, allow_nan: bool = False) -> Any:

@@ -34,6 +34,7 @@ _POSITIVE = (
     "max_body_bytes",
     "max_records",
     "max_fields_per_record",
+    "body_timeout",
 )
 _NOT_FROM_ENV = {"request_id_factory", "port"}
 
@@ -85,6 +86,8 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_records: int = 10_000
     max_fields_per_record: int = 1_000
+    #: Seconds a request body may take to arrive before 408.
+    body_timeout: float = 10.0
     #: Folder shared by gunicorn workers for Prometheus metrics; None: per process.
     metrics_dir: Path | None = None
     log_level: str = "info"
@@ -208,7 +211,7 @@ def _adapter_options(raw: str) -> dict[str, dict[str, Any]]:
     return options
 
 
-_FLOATS = {"request_deadline", "queue_timeout", "batch_max_wait"}
+_FLOATS = {"request_deadline", "queue_timeout", "batch_max_wait", "body_timeout"}
 _PATHS = {"model_dir", "metrics_dir"}
 _PARSERS: Mapping[str, Callable[[str], Any]] = {
     "pinned_versions": _parse_pins,

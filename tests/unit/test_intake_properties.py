@@ -1,0 +1,557 @@
+"""Property tests of intake and validation: any bytes in, a 4xx or a clean batch out."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import falcon.testing
+import pandas as pd
+import pytest
+from cerberus import Validator
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from roost.controllers.errors import STATUS_BY_ERROR
+from roost.core import create_app
+from roost.core.coercion import COERCERS
+from roost.core.errors import BadRequestError, PayloadTooLargeError, RoostError
+from roost.core.intake import IntakeLimits, parse_json, records_from
+from roost.core.settings import Settings
+from roost.core.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
+from roost_house_prices.schema import INPUT_SCHEMA
+
+TESTING = "roost.adapters.testing"
+
+#: The schema of the `echo` 1.0 test adapter.
+ECHO_SCHEMA: dict[str, dict[str, Any]] = {
+    "x": {"type": "float", "required": True, "min": -1e6, "max": 1e6},
+    "label": {"type": "string", "nullable": True, "allowed": ["a", "b"]},
+    "count": {"type": "integer", "min": 0},
+}
+SCHEMAS = {"echo": ECHO_SCHEMA, "house-prices": INPUT_SCHEMA}
+LIMITS = [IntakeLimits(), IntakeLimits(max_records=3, max_fields_per_record=4)]
+#: What the predict route may answer for any body at all.
+PREDICT_STATUSES = {200, 400, 413, 415, 422}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+PROPERTY = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+# ------------------------------------------------------------------ strategies
+
+_FIELD_NAMES = sorted(
+    {*ECHO_SCHEMA, *INPUT_SCHEMA, "inputs", "parameters", "id", "extra"}
+)
+_NUMBER_TOKENS = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "nan",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "-0",
+    "0.0",
+    "1E5",
+    "01",
+    "1.",
+    ".5",
+    "0x10",
+    "1_000",
+    str(2**63),
+    str(-(2**63) - 1),
+]
+_NUMBER_TEXTS = [
+    "12",
+    " 12 ",
+    "-3.5",
+    "1e3",
+    "1_000",
+    "0x10",
+    "nan",
+    "inf",
+    "-Infinity",
+    "",
+    "\u0661\u0662",
+    "1e400",
+    str(2**63),
+]
+#: Digit runs: over the coercers' 100 characters, over float, over jiter's limit.
+_long_digits = st.sampled_from([101, 400, 4400]).map(lambda count: "9" * count)
+_number_texts = st.one_of(st.sampled_from(_NUMBER_TEXTS), _long_digits)
+
+
+def _json_string(text: str, ascii_only: bool) -> str:
+    """Quote text as JSON; with ascii_only, surrogates come out as escapes."""
+    return json.dumps(text, ensure_ascii=ascii_only)
+
+
+_any_text = st.text(
+    st.characters(codec=None, exclude_categories=()), max_size=12
+)  # surrogates and control characters included
+_string_tokens = st.builds(
+    _json_string,
+    st.one_of(_any_text, _number_texts, st.sampled_from(["a", "b"])),
+    st.booleans(),
+)
+_scalar_tokens = st.one_of(
+    st.sampled_from(["null", "true", "false"]),
+    st.sampled_from(_NUMBER_TOKENS),
+    _long_digits,
+    st.integers().map(str),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    _string_tokens,
+)
+_key_tokens = st.one_of(st.sampled_from(_FIELD_NAMES).map(json.dumps), _string_tokens)
+
+
+def _array(items: list[str]) -> str:
+    return "[" + ",".join(items) + "]"
+
+
+def _object(pairs: list[tuple[str, str]]) -> str:
+    return "{" + ",".join(f"{key}:{value}" for key, value in pairs) + "}"
+
+
+_json_tokens = st.recursive(
+    _scalar_tokens,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4).map(_array),
+        st.lists(st.tuples(_key_tokens, children), max_size=4).map(_object),
+    ),
+    max_leaves=10,
+)
+_any_record_tokens = st.lists(st.tuples(_key_tokens, _json_tokens), max_size=6).map(
+    _object
+)
+
+
+def _valid_tokens(rules: Mapping[str, Any]) -> st.SearchStrategy[str]:
+    """JSON text of values a field accepts, numbers also as number strings."""
+    kind = rules.get("type")
+    options = [st.just("null")] if rules.get("nullable") else []
+    if "allowed" in rules:
+        options.append(st.sampled_from(rules["allowed"]).map(json.dumps))
+    elif kind == "integer":
+        whole = st.integers(rules.get("min", INT64_MIN), rules.get("max", INT64_MAX))
+        options += [whole.map(str), whole.map(lambda n: json.dumps(f" {n} "))]
+    elif kind in {"float", "number"}:
+        real = st.floats(rules.get("min"), rules.get("max"), allow_nan=False)
+        options += [real.map(repr), real.map(lambda v: json.dumps(repr(v)))]
+    else:
+        options.append(_string_tokens)
+    return st.one_of(options)
+
+
+def _tricky_tokens(rules: Mapping[str, Any]) -> st.SearchStrategy[str]:
+    """JSON text of values at the edge of a field's rules, valid or not."""
+    tokens = ["null", '""', '" "', "true", "0", "-0.0", "1e400"]
+    for label in rules.get("allowed", []):
+        tokens += [json.dumps(f" {label}"), json.dumps(label.swapcase())]
+    for bound in (rules.get("min"), rules.get("max")):
+        if bound is not None:
+            tokens += [repr(bound), json.dumps(str(bound)), f"{bound}.5"]
+            tokens += [repr(bound - 1), repr(bound + 1), repr(float(bound) * 1.0001)]
+    return st.sampled_from(tokens)
+
+
+#: How each field of a "chaotic" record is drawn.
+_CHAOS = ["valid"] * 10 + ["tricky"] * 2 + ["hostile", "missing"]
+
+
+def _pair(field: str, text: str) -> str:
+    """Return `"field": text`, or "" for a field left out."""
+    return f"{json.dumps(field)}:{text}" if text else ""
+
+
+def _field_tokens(
+    field: str, rules: Mapping[str, Any], pick: str
+) -> st.SearchStrategy[str]:
+    """A `"field": value` pair drawn the way `pick` says."""
+    value = {
+        "valid": _valid_tokens(rules),
+        "tricky": _tricky_tokens(rules),
+        "hostile": _json_tokens,
+        "missing": st.just(""),
+    }[pick]
+    return value.map(lambda text: _pair(field, text))
+
+
+def _record_tokens(schema: Mapping[str, Mapping[str, Any]]) -> st.SearchStrategy[str]:
+    """A record of the schema's fields plus a few unknown ones.
+
+    The record is clean, has one odd field, or has every field drawn at
+    random, so that even wide schemas yield valid rows often.
+    """
+    names = list(schema)
+
+    def fields(plan: Mapping[str, str]) -> st.SearchStrategy[tuple[str, ...]]:
+        return st.tuples(
+            *(
+                _field_tokens(name, schema[name], plan.get(name, "valid"))
+                for name in names
+            )
+        )
+
+    one_off = st.tuples(
+        st.sampled_from(names), st.sampled_from(["tricky", "hostile", "missing"])
+    ).map(lambda choice: {choice[0]: choice[1]})
+    chaotic = st.tuples(*(st.sampled_from(_CHAOS) for _ in names)).map(
+        lambda picks: dict(zip(names, picks, strict=True))
+    )
+    plan = st.one_of(st.just({}), one_off, chaotic)
+    extra = st.lists(st.tuples(_key_tokens, _json_tokens), max_size=2)
+    return st.tuples(plan.flatmap(fields), extra).map(
+        lambda parts: (
+            "{"
+            + ",".join([*filter(None, parts[0]), *(f"{k}:{v}" for k, v in parts[1])])
+            + "}"
+        )
+    )
+
+
+def _documents(schema: Mapping[str, Mapping[str, Any]]) -> st.SearchStrategy[str]:
+    """Whole bodies: any JSON-ish value, or lists and envelopes of records."""
+    records = st.one_of(_record_tokens(schema), _record_tokens(schema), _json_tokens)
+    return st.one_of(
+        _json_tokens,
+        st.lists(_any_record_tokens, max_size=4).map(_array),
+        st.lists(records, max_size=4).map(_array),
+        st.lists(records, max_size=4).map(
+            lambda items: _object([('"inputs"', _array(items))])
+        ),
+    )
+
+
+def _to_bytes(text: str, noise: bytes) -> bytes:
+    """Encode JSON-ish text (lone surrogates as CESU bytes), maybe with noise."""
+    return text.encode("utf-8", "surrogatepass") + noise
+
+
+def json_ish(schema: Mapping[str, Mapping[str, Any]]) -> st.SearchStrategy[bytes]:
+    """JSON-ish request bodies aimed at one schema."""
+    noise = st.sampled_from([b""] * 6 + [b" ", b"\n", b"x", b"\x00", b"]"])
+    return st.builds(_to_bytes, _documents(schema), noise)
+
+
+#: (schema name, body) pairs.
+intake_cases = st.sampled_from(sorted(SCHEMAS)).flatmap(
+    lambda name: st.tuples(st.just(name), json_ish(SCHEMAS[name]))
+)
+any_body = st.one_of(st.binary(max_size=200), json_ish(ECHO_SCHEMA))
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(max_size=8),
+    _number_texts,
+    st.sampled_from(["a", "b", "A"]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+echo_records = st.lists(
+    st.dictionaries(
+        st.sampled_from(["x", "label", "count", "other"]), _values, max_size=4
+    ),
+    max_size=6,
+)
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def status_of(error: RoostError) -> int:
+    """Return the HTTP status the controllers' table gives a core error."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def _walk(document: Any) -> Iterator[Any]:
+    """Yield every key and value of a parsed JSON document."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def intake(raw: bytes, limits: IntakeLimits, validator: RecordValidator) -> Any:
+    """Run the whole intake path: parse, pick the records, validate."""
+    return validator.validate(records_from(parse_json(raw), limits))
+
+
+def assert_clean_batch(
+    batch: ValidatedBatch, schema: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Check a batch's bookkeeping and that every framed value obeys its rules."""
+    assert list(batch.frame.columns) == list(schema)
+    assert len(batch.frame) == len(batch.valid_rows)
+    assert not set(batch.valid_rows) & set(batch.problems)
+    assert sorted([*batch.valid_rows, *batch.problems]) == list(range(batch.total))
+    assert batch.valid_rows == sorted(batch.valid_rows)
+    for index, fields in batch.problems.items():
+        assert fields, index
+        assert all(reasons for reasons in fields.values())
+    for field, rules in schema.items():
+        column = batch.frame[field]
+        present = column[column.notna()].tolist()
+        if rules.get("required") and not rules.get("nullable"):
+            assert column.notna().all(), field
+        if rules.get("type") in {"float", "number", "integer"}:
+            assert all(math.isfinite(value) for value in present), field
+        if rules.get("type") == "integer":
+            assert all(float(value).is_integer() for value in present), field
+        if "min" in rules:
+            assert all(value >= rules["min"] for value in present), field
+        if "max" in rules:
+            assert all(value <= rules["max"] for value in present), field
+        if "allowed" in rules:
+            assert set(present) <= set(rules["allowed"]), field
+
+
+def with_roost_coercers(
+    schema: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Add roost's coercer to each numeric field, as the README describes."""
+    compiled = {}
+    for field, rules in schema.items():
+        compiled[field] = dict(rules)
+        coercer = COERCERS.get(str(rules.get("type")))
+        if coercer is not None and "coerce" not in rules:
+            compiled[field]["coerce"] = coercer
+    return compiled
+
+
+@pytest.fixture(scope="module")
+def validators() -> dict[str, RecordValidator]:
+    """One shared RecordValidator per schema (they are safe to share)."""
+    return {name: RecordValidator(schema) for name, schema in SCHEMAS.items()}
+
+
+@pytest.fixture(scope="module")
+def app_client(tmp_path_factory: pytest.TempPathFactory) -> falcon.testing.TestClient:
+    """One in-process app serving the test adapters, built once for the module."""
+    model_dir: Path = tmp_path_factory.mktemp("intake-properties") / "models"
+    settings_ = Settings.for_profile(
+        "testing", adapter_namespace=TESTING, model_dir=model_dir
+    )
+    return falcon.testing.TestClient(create_app(settings_))
+
+
+# ---------------------------------------------------------------------- intake
+
+
+class TestIntakePipeline:
+    """parse_json -> records_from -> validate: a 4xx error or a clean batch."""
+
+    def _check(
+        self,
+        raw: bytes,
+        limits: IntakeLimits,
+        name: str,
+        validators: dict[str, RecordValidator],
+    ) -> None:
+        try:
+            batch = intake(raw, limits, validators[name])
+        except (BadRequestError, PayloadTooLargeError) as error:
+            assert 400 <= status_of(error) < 500
+            assert error.message
+            return
+        assert isinstance(batch, ValidatedBatch)
+        assert_clean_batch(batch, SCHEMAS[name])
+
+    @settings(PROPERTY, max_examples=300)
+    @given(
+        raw=st.binary(max_size=300),
+        limits=st.sampled_from(LIMITS),
+        name=st.sampled_from(sorted(SCHEMAS)),
+    )
+    def test_any_bytes(
+        self,
+        validators: dict[str, RecordValidator],
+        raw: bytes,
+        limits: IntakeLimits,
+        name: str,
+    ) -> None:
+        """Arbitrary bytes give a BadRequest/PayloadTooLarge error or a clean batch."""
+        self._check(raw, limits, name, validators)
+
+    @settings(PROPERTY, max_examples=200)
+    @given(case=intake_cases, limits=st.sampled_from(LIMITS))
+    def test_json_ish_text(
+        self,
+        validators: dict[str, RecordValidator],
+        case: tuple[str, bytes],
+        limits: IntakeLimits,
+    ) -> None:
+        """JSON-ish text (NaN, surrogates, huge numbers): a 4xx or a clean batch."""
+        name, raw = case
+        self._check(raw, limits, name, validators)
+
+    @settings(PROPERTY, max_examples=300)
+    @example(raw=b'[{"x": 1e400}]')
+    @given(raw=st.builds(_to_bytes, _json_tokens, st.just(b"")))
+    def test_parsed_documents_are_strict(self, raw: bytes) -> None:
+        """What parse_json returns holds no NaN, no infinity, no lone surrogate."""
+        try:
+            document = parse_json(raw)
+        except BadRequestError:
+            return
+        for item in _walk(document):
+            if isinstance(item, float):
+                assert math.isfinite(item), raw[:200]
+            elif isinstance(item, str):
+                item.encode("utf-8")  # a lone surrogate cannot be encoded
+
+    @PROPERTY
+    @given(records=st.lists(_values, min_size=1, max_size=5))
+    def test_records_that_are_not_objects(
+        self, validators: dict[str, RecordValidator], records: list[Any]
+    ) -> None:
+        """A record that is not an object is a problem of its own, never a crash."""
+        batch = validators["echo"].validate(records)
+        assert_clean_batch(batch, ECHO_SCHEMA)
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                assert list(batch.problems[index]) == [RECORD_FIELD]
+
+
+class TestFramedValues:
+    """What reaches the model is exactly the value that was validated."""
+
+    @PROPERTY
+    @example(count=2**53)
+    @given(count=st.integers(min_value=0, max_value=2**53))
+    def test_optional_integers_reach_the_frame_exactly(
+        self, validators: dict[str, RecordValidator], count: int
+    ) -> None:
+        """An optional integer is a float64 column: exact up to 2**53, as documented."""
+        records = [{"x": 1, "count": count}, {"x": 2, "count": str(count)}]
+        batch = validators["echo"].validate(records)
+        assert batch.valid_rows == [0, 1]
+        assert [int(value) for value in batch.frame["count"]] == [count, count]
+
+
+# ---------------------------------------------------------------- through HTTP
+
+
+class TestPredictRouteAnswers:
+    """The in-process app answers any body with a documented status and JSON."""
+
+    @settings(PROPERTY, max_examples=150)
+    @given(
+        body=any_body,
+        content_type=st.sampled_from(
+            [
+                None,
+                "application/json",
+                "application/json; charset=utf-8",
+                "application/problem+json",
+                "text/plain",
+                "application/x-www-form-urlencoded",
+            ]
+        ),
+        path=st.sampled_from(
+            [
+                "/v1/models/echo/predict",
+                "/v1/models/echo/versions/1.0/predict",
+                "/v1/models/echo/versions/1.0/predict?partial=true",
+                "/v1/predict/regression",
+            ]
+        ),
+    )
+    def test_any_body_gets_a_documented_answer(
+        self,
+        app_client: falcon.testing.TestClient,
+        body: bytes,
+        content_type: str | None,
+        path: str,
+    ) -> None:
+        """The status is 200/400/413/415/422 and every error is JSON with `error`."""
+        headers = {} if content_type is None else {"Content-Type": content_type}
+        response = app_client.simulate_post(path, body=body, headers=headers)
+        assert response.status_code in PREDICT_STATUSES, response.text[:300]
+        assert response.headers["Content-Type"].startswith("application/json")
+        payload = response.json
+        if response.status_code == 200:
+            assert isinstance(payload["predictions"], list)
+        else:
+            assert isinstance(payload["error"], str)
+            assert payload["error"]
+            assert payload["request_id"] == response.headers["X-Request-ID"]
+
+
+# ------------------------------------------------------------------ equivalence
+
+
+def assert_same_as_plain_cerberus(
+    schema: Mapping[str, Mapping[str, Any]],
+    validator: RecordValidator,
+    records: list[Any],
+) -> None:
+    """Check failing records, failing fields and the frame against plain cerberus."""
+    compiled = with_roost_coercers(schema)
+    expected: dict[int, set[str]] = {}
+    documents = []
+    for index, record in enumerate(records):
+        plain = Validator(compiled, allow_unknown=True)
+        if plain.validate(record):
+            documents.append(plain.document)
+        else:
+            expected[index] = set(plain.errors)
+    batch = validator.validate(records)
+    actual = {index: set(fields) for index, fields in batch.problems.items()}
+    assert actual == expected
+    known = [
+        {field: document[field] for field in schema if field in document}
+        for document in documents
+    ]
+    pd.testing.assert_frame_equal(
+        batch.frame, validator.to_frame(known), check_exact=True
+    )
+
+
+class TestValidationEquivalence:
+    """RecordValidator agrees with plain cerberus run record by record."""
+
+    @settings(PROPERTY, max_examples=250)
+    @given(records=echo_records)
+    def test_same_failures_as_plain_cerberus(
+        self, validators: dict[str, RecordValidator], records: list[dict[str, Any]]
+    ) -> None:
+        """The failing records and their failing fields are what cerberus reports."""
+        assert_same_as_plain_cerberus(ECHO_SCHEMA, validators["echo"], records)
+
+    @settings(PROPERTY, max_examples=80)
+    @given(
+        tokens=st.lists(_record_tokens(INPUT_SCHEMA), min_size=1, max_size=4).map(
+            _array
+        )
+    )
+    def test_house_prices_records_match_plain_cerberus(
+        self, validators: dict[str, RecordValidator], tokens: str
+    ) -> None:
+        """On the house-prices schema, too, roost reports what cerberus reports."""
+        try:
+            records = parse_json(tokens.encode("utf-8", "surrogatepass"))
+        except BadRequestError:
+            return
+        assert_same_as_plain_cerberus(INPUT_SCHEMA, validators["house-prices"], records)
