@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
     status_code_conformance,
 )
-from server_harness import RunningServer, run_server
+from server_harness import RunningServer
 
 pytestmark = pytest.mark.integration
 
@@ -57,20 +56,6 @@ echo = schemathesis.openapi.from_dict(_load_spec())
 echo.config.update(parameters={"path.MODEL_NAME": "echo", "path.MODEL_VERSION": "1.0"})
 
 
-@pytest.fixture(scope="module")
-def spec_server(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[RunningServer]:
-    """One gunicorn worker serving the test adapters."""
-    log_dir = tmp_path_factory.mktemp("v2-spec-server")
-    with run_server(
-        log_dir,
-        ROOST_ADAPTER_NAMESPACE="roost.adapters.testing",
-        ROOST_MODEL_DIR=log_dir / "models",
-    ) as server:
-        yield server
-
-
 def _call_and_check(case: schemathesis.Case, server: RunningServer) -> Any:
     response = case.call(base_url=server.base_url)
     excluded = list(EXCLUDED)
@@ -87,22 +72,22 @@ def _call_and_check(case: schemathesis.Case, server: RunningServer) -> Any:
 
 @any_model.parametrize()
 @EXAMPLES
-def test_any_model(case: schemathesis.Case, spec_server: RunningServer) -> None:
+def test_any_model(case: schemathesis.Case, testing_server: RunningServer) -> None:
     """Generated requests get no 5xx, and bodies that match the spec."""
-    _call_and_check(case, spec_server)
+    _call_and_check(case, testing_server)
 
 
 @echo.parametrize()
 @EXAMPLES
-def test_echo(case: schemathesis.Case, spec_server: RunningServer) -> None:
+def test_echo(case: schemathesis.Case, testing_server: RunningServer) -> None:
     """Generated requests to a ready model get no 5xx, and valid bodies."""
-    _call_and_check(case, spec_server)
+    _call_and_check(case, testing_server)
 
 
 class TestSuccessfulBodies:
     """Hand-made successful requests: their responses match the spec too."""
 
-    def test_inference_response(self, spec_server: RunningServer) -> None:
+    def test_inference_response(self, testing_server: RunningServer) -> None:
         """A valid echo inference answers 200 with a conforming body."""
         case = echo[INFER]["POST"].Case(
             path_parameters={"MODEL_NAME": "echo", "MODEL_VERSION": "1.0"},
@@ -114,13 +99,13 @@ class TestSuccessfulBodies:
                 "outputs": [{"name": "predictions"}],
             },
         )
-        response = _call_and_check(case, spec_server)
+        response = _call_and_check(case, testing_server)
         assert response.status_code == 200
         assert response.json()["outputs"][0]["data"] == [1.0, 2.0]
 
-    def test_classifier_metadata(self, spec_server: RunningServer) -> None:
+    def test_classifier_metadata(self, testing_server: RunningServer) -> None:
         """The classifier's metadata answers 200 with a conforming body."""
         case = echo[METADATA]["GET"].Case(
             path_parameters={"MODEL_NAME": "parity", "MODEL_VERSION": "0.3"}
         )
-        assert _call_and_check(case, spec_server).status_code == 200
+        assert _call_and_check(case, testing_server).status_code == 200

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import tritonclient.http as httpclient
-from server_harness import RunningServer, run_server
+from server_harness import RunningServer
 from tritonclient.utils import InferenceServerException
 
 from roost_house_prices.dataset import load_dataset
@@ -19,32 +18,6 @@ from roost_house_prices.schema import INPUT_SCHEMA
 pytestmark = pytest.mark.integration
 
 ROWS = 20
-
-
-@pytest.fixture(scope="module")
-def fixtures_server(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[RunningServer]:
-    """One gunicorn worker serving the test adapters."""
-    log_dir = tmp_path_factory.mktemp("v2-fixtures-server")
-    with run_server(
-        log_dir,
-        ROOST_ADAPTER_NAMESPACE="roost.adapters.testing",
-        ROOST_MODEL_DIR=log_dir / "models",
-    ) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def prices_server(
-    tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
-) -> Iterator[RunningServer]:
-    """One gunicorn worker serving the trained house-prices adapter."""
-    with run_server(
-        tmp_path_factory.mktemp("v2-prices-server"),
-        ROOST_MODEL_DIR=house_prices_model_dir,
-    ) as server:
-        yield server
 
 
 def _client(server: RunningServer) -> Iterator[httpclient.InferenceServerClient]:
@@ -57,18 +30,18 @@ def _client(server: RunningServer) -> Iterator[httpclient.InferenceServerClient]
 
 @pytest.fixture(scope="module")
 def triton(
-    fixtures_server: RunningServer,
+    testing_server: RunningServer,
 ) -> Iterator[httpclient.InferenceServerClient]:
     """A tritonclient HTTP client of the test adapters' server."""
-    yield from _client(fixtures_server)
+    yield from _client(testing_server)
 
 
 @pytest.fixture(scope="module")
 def prices_triton(
-    prices_server: RunningServer,
+    house_prices_server: RunningServer,
 ) -> Iterator[httpclient.InferenceServerClient]:
     """A tritonclient HTTP client of the house-prices server."""
-    yield from _client(prices_server)
+    yield from _client(house_prices_server)
 
 
 def _input(
@@ -251,7 +224,7 @@ class TestHousePrices:
     @pytest.mark.parametrize("binary", [True, False])
     def test_v2_equals_v1(
         self,
-        prices_server: RunningServer,
+        house_prices_server: RunningServer,
         prices_triton: httpclient.InferenceServerClient,
         house_rows: pd.DataFrame,
         binary: bool,
@@ -270,7 +243,7 @@ class TestHousePrices:
         assert len(inputs) == 24
         result = prices_triton.infer("house-prices", inputs)
         v2 = result.as_numpy("predictions").tolist()
-        v1 = prices_server.post(
+        v1 = house_prices_server.post(
             "/v1/models/house-prices/predict", json=_v1_records(house_rows)
         )
         assert v1.status_code == 200, v1.text
