@@ -7,7 +7,7 @@ ADAPTERS := $(wildcard adapters/*/pyproject.toml)
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: serve test lint format train models clean
+.PHONY: serve test lint format train models clean dist bench bench-batch
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ lint: $(TEST_STAMP)
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+dist: | $(BIN)/python  ## wheels of roost and every adapter in dist/ (never a trained artifact)
+	rm -rf dist build $(foreach a,$(ADAPTERS),$(dir $(a))build)
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist . $(foreach a,$(ADAPTERS),$(dir $(a)))
+
+bench-batch: $(TEST_STAMP)  ## roost predict, local vs Dask on ~2M rows -> benchmarks/RESULTS-batch.md
+	$(BIN)/python benchmarks/batch.py --repeat 2
 
 clean:
 	rm -rf $(VENV) .tox build dist *.egg-info

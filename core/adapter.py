@@ -85,6 +85,14 @@ class ModelAdapter:
         """
         raise NotImplementedError(f"adapter {self.name!r} does not support training")
 
+    def reference_data(self) -> pd.DataFrame | None:
+        """Return rows of this adapter's inputs to compare artifacts on; optional.
+
+        `roost diff` predicts them with two artifacts. None (the default)
+        means the adapter has none and the operator passes `--data`.
+        """
+        return None
+
     @classmethod
     def supports_training(cls) -> bool:
         """Say whether this adapter overrides `train`."""

@@ -1,17 +1,23 @@
-"""The `roost` command: serve, list models, train."""
+"""The `roost` command: serve, list models, train, compare and batch-score."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from roost.core import artifacts
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.logs import configure_logging
 from roost.core.registry import AdapterEntry, Registry
 from roost.core.settings import Settings
+
+if TYPE_CHECKING:
+    from roost.core.batch import BatchJob
 
 __all__ = ["main"]
 
@@ -42,7 +48,87 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do nothing when a verified artifact already exists",
     )
+    _add_diff(commands)
+    _add_predict(commands)
     return parser
+
+
+def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="compare the installed artifact's predictions with a baseline artifact",
+        description="Predict the same reference rows with the installed artifact "
+        "and a baseline; exit 1 if any prediction differs beyond the tolerance.",
+    )
+    diff.add_argument("name", help="adapter name, e.g. house-prices")
+    diff.add_argument(
+        "--baseline",
+        required=True,
+        metavar="PATH_OR_VERSION",
+        help="an artifact folder, a .joblib file with its manifest beside, "
+        "or a version of NAME in ROOST_MODEL_DIR",
+    )
+    diff.add_argument("--version", help="candidate version (default: the newest)")
+    diff.add_argument(
+        "--data",
+        type=Path,
+        help="reference rows, CSV or Parquet (default: the adapter's reference_data())",
+    )
+    diff.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.05,
+        help="largest relative difference allowed per row (default: 0.05)",
+    )
+
+
+def _add_predict(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    predict = commands.add_parser(
+        "predict",
+        help="score a CSV or Parquet file or folder, writing predictions and errors",
+        description="Validate and predict every row of the input, streaming batch "
+        "by batch; invalid rows go to the errors output with id, field and reason.",
+    )
+    predict.add_argument("name", help="adapter name, e.g. house-prices")
+    predict.add_argument("--version", help="adapter version (default: the newest)")
+    predict.add_argument(
+        "--input", type=Path, required=True, help="CSV/Parquet file/folder"
+    )
+    predict.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        help="a .csv/.parquet file, or a folder of part files (required for dask)",
+    )
+    predict.add_argument(
+        "--errors",
+        type=Path,
+        help="where invalid rows go (default: OUTPUT.errors[.csv|.parquet])",
+    )
+    predict.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        help="output format of a folder output (default: parquet)",
+    )
+    predict.add_argument(
+        "--id-column",
+        help="input column carried to the outputs (default: the row's position)",
+    )
+    predict.add_argument("--engine", choices=("local", "dask"), default="local")
+    predict.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask scheduler (default: LocalCluster)"
+    )
+    predict.add_argument("--workers", type=int, help="LocalCluster size (2)")
+    predict.add_argument(
+        "--batch-size",
+        type=int,
+        default=16_384,
+        help="rows validated and predicted at a time (default: 16384)",
+    )
+    predict.add_argument("--overwrite", action="store_true", help="replace outputs")
+    predict.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -116,6 +202,80 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(settings: Settings, args: argparse.Namespace) -> int:
+    from roost.core.diff import run_diff  # noqa: PLC0415 - batch modules on use
+
+    if args.tolerance < 0:
+        raise ValueError(f"--tolerance must not be negative, got {args.tolerance}")
+    report = run_diff(
+        _discover(settings),
+        args.name,
+        args.baseline,
+        version=args.version,
+        data=args.data,
+        tolerance=args.tolerance,
+    )
+    print(report.render())
+    return 0 if report.passed else 1
+
+
+def _batch_job(settings: Settings, args: argparse.Namespace) -> BatchJob:
+    from roost.core.batch import BatchJob  # noqa: PLC0415 - batch modules on use
+
+    entry = _discover(settings).find(args.name, args.version)
+    if entry.adapter_class is None or entry.context is None:
+        raise ValueError(f"adapter {args.name!r} is broken: {entry.error}")
+    if args.batch_size <= 0:
+        raise ValueError(f"--batch-size must be positive, got {args.batch_size}")
+    # Absolute paths: Dask workers may run elsewhere than this directory.
+    context = dataclasses.replace(
+        entry.context, model_dir=entry.context.model_dir.resolve()
+    )
+    return BatchJob(entry.adapter_class, context, args.id_column, args.batch_size)
+
+
+def _predict(settings: Settings, args: argparse.Namespace) -> int:
+    # NOTE: tqdm and dask load only here; `roost serve` never imports them.
+    from roost.core.batch_io import input_files, plan_pieces  # noqa: PLC0415
+    from roost.core.batch_local import run_local  # noqa: PLC0415
+    from roost.core.batch_output import OutputLayout  # noqa: PLC0415
+
+    dask = args.engine == "dask"
+    if not dask and (args.scheduler is not None or args.workers is not None):
+        raise ValueError("--scheduler and --workers need --engine dask")
+    if args.workers is not None and args.workers <= 0:
+        raise ValueError(f"--workers must be positive, got {args.workers}")
+    errors = args.errors.resolve() if args.errors else None
+    layout = OutputLayout.decide(args.output.resolve(), errors, args.format)
+    if dask and not layout.parts:
+        raise ValueError(
+            "--engine dask writes a folder of part files: give --output a path "
+            "without a .csv or .parquet suffix"
+        )
+    files = input_files(args.input.resolve())
+    job = _batch_job(settings, args)
+    pieces = plan_pieces(files, job.batch_size)
+    layout.prepare(overwrite=args.overwrite)
+    progress = not args.no_progress
+    if dask:
+        from roost.core.batch_dask import run_dask  # noqa: PLC0415
+
+        summary = run_dask(
+            job,
+            pieces,
+            layout,
+            scheduler=args.scheduler,
+            workers=args.workers or 2,
+            progress=progress,
+        )
+    else:
+        summary = run_local(job, pieces, layout, progress=progress)
+    print(summary.render())
+    print(f"predictions  {layout.predictions}")
+    print(f"errors       {layout.errors}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
@@ -125,6 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args)
         if args.command == "models":
             return _models(settings)
+        if args.command == "diff":
+            return _diff(settings, args)
+        if args.command == "predict":
+            return _predict(settings, args)
         return _train(settings, args)
     except (RoostError, ValueError) as exc:
         print(f"roost: {exc}", file=sys.stderr)

@@ -93,6 +93,10 @@ class HousePricesAdapter(ModelAdapter):
         pipeline, metrics = train_pipeline(load_dataset("train.csv"))
         return Training(artifact=pipeline, metrics=metrics)
 
+    def reference_data(self) -> pd.DataFrame:
+        """Return the packaged test.csv houses (model inputs only), for `roost diff`."""
+        return load_dataset("test.csv")[list(config.FEATURES)]
+
     def load(self) -> None:
         """Load the trained pipeline from the host's artifact store.
 

@@ -145,6 +145,11 @@ class CompiledPipeline:
         # Same order of operations as MinMaxScaler.transform and Lasso.predict.
         matrix *= self.scale
         matrix += self.offset
-        log_prices = matrix @ self.coef + self.intercept
+        # A fixed-order sum, not BLAS: the last bit of a BLAS dot product can
+        # depend on the batch's size and threads, and a house must be priced
+        # the same online, in a batch job, alone or in company.
+        log_prices = np.full(len(matrix), self.intercept)
+        for column, weight in zip(matrix.T, self.coef, strict=True):
+            log_prices += column * weight
         prices: np.ndarray = np.exp(log_prices)
         return prices

@@ -1,0 +1,255 @@
+"""Batch scoring: validate and predict input pieces, write results, count rows.
+
+Each record batch is validated with the online routes' `RecordValidator`
+and its valid rows are predicted by the adapter; invalid rows go to the
+errors output as (id, field, reason) rows and never stop the job. The id is
+the `--id-column` value, or else the row's position in the whole input
+(files in sorted order, counting from 0). A batch the adapter refuses
+(`AdapterError`) is halved until the refused rows are found; they become
+errors on the field `_record`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from roost.core.adapter import AdapterContext, ModelAdapter
+from roost.core.batch_io import Piece, iter_batches, to_records
+from roost.core.batch_output import OutputLayout, TableSink
+from roost.core.errors import AdapterError, PredictionError
+from roost.core.predictions import output_rows
+from roost.core.validation import RECORD_FIELD, RecordValidator
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["BatchJob", "Counts", "Scorer", "run_piece", "score_piece", "scorer_for"]
+
+DEFAULT_BATCH_SIZE = 16_384
+POSITION_COLUMN = "row"
+PREDICTION_COLUMN = "prediction"
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What to score with: the adapter and how rows are named."""
+
+    adapter_class: type[ModelAdapter]
+    context: AdapterContext
+    id_column: str | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    @property
+    def id_name(self) -> str:
+        """Name the id column of the outputs."""
+        return self.id_column or POSITION_COLUMN
+
+    def cache_key(self) -> tuple[str, ...]:
+        """Identify the loaded adapter this job needs, across processes."""
+        context = self.context
+        return (
+            f"{self.adapter_class.__module__}:{self.adapter_class.__qualname__}",
+            context.name,
+            context.version,
+            str(context.model_dir),
+            json.dumps(dict(context.options), sort_keys=True, default=str),
+            context.library_mismatch,
+        )
+
+
+@dataclass
+class Counts:
+    """Rows read, predicted and refused (invalid or rejected by the adapter)."""
+
+    rows: int = 0
+    predicted: int = 0
+    invalid: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add another count to this one."""
+        self.rows += other.rows
+        self.predicted += other.predicted
+        self.invalid += other.invalid
+
+
+class Scorer:
+    """A loaded adapter with its validator: scores record batches."""
+
+    def __init__(
+        self, adapter_class: type[ModelAdapter], context: AdapterContext
+    ) -> None:
+        self.context = context
+        self.schema = adapter_class.input_schema
+        self.validator = RecordValidator(self.schema)
+        self.adapter = adapter_class(context)
+        self.adapter.load()
+
+    def score(
+        self, batch: pa.RecordBatch, offset: int, id_column: str | None = None
+    ) -> tuple[pa.Table, pa.Table]:
+        """Return the batch's predictions and errors, each with the row ids.
+
+        Rows are named by `id_column`, else by position from `offset`.
+        """
+        import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
+
+        if id_column is None:
+            ids = pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64))
+        else:
+            ids = batch.column(id_column)
+        checked = self.validator.validate(to_records(batch, self.schema))
+        problems = dict(checked.problems)
+        rows, outputs, refused = self._predict(checked.frame, checked.valid_rows)
+        for row, reason in refused.items():
+            problems[row] = {RECORD_FIELD: [f"refused by the adapter: {reason}"]}
+        id_name = id_column or POSITION_COLUMN
+        predictions = _prediction_table(id_name, ids.take(rows), outputs)
+        errors = _error_table(id_name, ids, problems)
+        return predictions, errors
+
+    def _predict(
+        self, frame: pd.DataFrame, rows: Sequence[int]
+    ) -> tuple[list[int], list[Any], dict[int, str]]:
+        """Predict `frame`, halving it around rows the adapter refuses."""
+        if not rows:
+            return [], [], {}
+        try:
+            return list(rows), self.predict_frame(frame), {}
+        except AdapterError as exc:
+            if len(rows) == 1:
+                return [], [], {rows[0]: str(exc)}
+        half = len(rows) // 2
+        kept, outputs, refused = self._predict(
+            frame.iloc[:half].reset_index(drop=True), rows[:half]
+        )
+        more = self._predict(frame.iloc[half:].reset_index(drop=True), rows[half:])
+        return kept + more[0], outputs + more[1], {**refused, **more[2]}
+
+    def predict_frame(self, frame: pd.DataFrame) -> list[Any]:
+        """Predict validated rows as the online routes do: same checks and values.
+
+        Raises:
+            AdapterError: the adapter refused the rows.
+            PredictionError: the adapter crashed or miscounted its outputs.
+        """
+        context = self.context
+        try:
+            output = self.adapter.predict(frame)
+        except AdapterError:
+            raise
+        except Exception as exc:
+            raise PredictionError(
+                context.name, context.version, f"{type(exc).__name__}: {exc}"
+            ) from exc
+        values = output_rows(output)
+        if len(values) != len(frame):
+            raise PredictionError(
+                context.name,
+                context.version,
+                f"returned {len(values)} predictions for {len(frame)} rows",
+            )
+        return values
+
+
+def _prediction_table(id_name: str, ids: pa.Array, outputs: list[Any]) -> pa.Table:
+    import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
+
+    if outputs and all(isinstance(item, dict) for item in outputs):
+        outputs_table = pa.Table.from_pylist(outputs)
+        names = [f"{PREDICTION_COLUMN}_{name}" for name in outputs_table.column_names]
+        return pa.table([ids, *outputs_table.columns], names=[id_name, *names])
+    values = pa.array(outputs, type=None if outputs else pa.float64())
+    return pa.table([ids, values], names=[id_name, PREDICTION_COLUMN])
+
+
+def empty_tables(job: BatchJob) -> tuple[pa.Table, pa.Table]:
+    """Return empty predictions and errors tables, for outputs of no rows."""
+    import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
+
+    ids = pa.array([], type=pa.int64() if job.id_column is None else pa.string())
+    return _prediction_table(job.id_name, ids, []), _error_table(job.id_name, ids, {})
+
+
+def _error_table(
+    id_name: str, ids: pa.Array, problems: dict[int, dict[str, list[str]]]
+) -> pa.Table:
+    import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
+
+    rows, fields, reasons = [], [], []
+    for row in sorted(problems):
+        for name, texts in problems[row].items():
+            for text in texts:
+                rows.append(row)
+                fields.append(name)
+                reasons.append(text)
+    return pa.table(
+        [
+            ids.take(pa.array(rows, type=pa.int64())),
+            pa.array(fields, type=pa.string()),
+            pa.array(reasons, type=pa.string()),
+        ],
+        names=[id_name, "field", "reason"],
+    )
+
+
+_SCORERS: dict[tuple[str, ...], Scorer] = {}
+_SCORERS_LOCK = threading.Lock()
+
+
+def scorer_for(job: BatchJob) -> Scorer:
+    """Return this process's scorer for the job, loading the adapter once."""
+    # NOTE: a process-wide cache, so each Dask worker loads the adapter once.
+    key = job.cache_key()
+    with _SCORERS_LOCK:
+        scorer = _SCORERS.get(key)
+        if scorer is None:
+            scorer = Scorer(job.adapter_class, job.context)
+            _SCORERS[key] = scorer
+        return scorer
+
+
+def score_piece(
+    job: BatchJob,
+    piece: Piece,
+    offset: int,
+    sinks: tuple[TableSink, TableSink],
+    on_batch: Callable[[int], Any] | None = None,
+) -> Counts:
+    """Score one piece into (predictions, errors) sinks from row position `offset`."""
+    predictions, errors = sinks
+    scorer = scorer_for(job)
+    counts = Counts()
+    columns = list(scorer.schema)
+    for batch in iter_batches(piece, columns, job.batch_size, job.id_column):
+        scored, refused = scorer.score(batch, offset + counts.rows, job.id_column)
+        predictions.write(scored)
+        errors.write(refused)
+        counts.add(
+            Counts(batch.num_rows, scored.num_rows, batch.num_rows - scored.num_rows)
+        )
+        if on_batch is not None:
+            on_batch(batch.num_rows)
+    return counts
+
+
+def run_piece(
+    job: BatchJob,
+    piece: Piece,
+    offset: int,
+    layout: OutputLayout,
+    on_batch: Callable[[int], Any] | None = None,
+) -> Counts:
+    """Score one piece into its own part files (a Dask task, or a local step)."""
+    predictions_path, errors_path = layout.part(piece.index)
+    with (
+        TableSink(predictions_path, layout.format) as predictions,
+        TableSink(errors_path, layout.format) as errors,
+    ):
+        return score_piece(job, piece, offset, (predictions, errors), on_batch)

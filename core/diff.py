@@ -1,0 +1,286 @@
+"""Compare two trained artifacts of one adapter by their predictions.
+
+`roost diff NAME --baseline PATH_OR_VERSION` predicts the same reference
+rows with the installed adapter's artifact (the candidate) and with a
+baseline artifact, and fails when any prediction moves by more than a
+relative tolerance (default 5%, as `math.isclose(rel_tol=0.05)` measures it:
+the difference over the larger of the two magnitudes).
+
+The reference rows are `--data PATH` (CSV or Parquet, read as `roost
+predict` reads them) when given, else the adapter's optional
+`reference_data()` hook, a DataFrame of its own test inputs (None, or no
+such method: the adapter has none). Rows that fail validation are skipped
+and counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from packaging.version import InvalidVersion, Version
+
+from roost.core import artifacts
+from roost.core.adapter import AdapterContext, ModelAdapter
+from roost.core.batch import Scorer
+from roost.core.batch_io import input_files, iter_batches, plan_pieces, to_records
+from roost.core.errors import AdapterNotFoundError, RoostError
+from roost.core.registry import Registry
+
+__all__ = ["DEFAULT_TOLERANCE", "DiffError", "DiffReport", "compare", "run_diff"]
+
+DEFAULT_TOLERANCE = 0.05
+_READ_BATCH = 65_536
+
+
+class DiffError(RoostError):
+    """The comparison cannot be made (no baseline, no reference data)."""
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    """Relative differences of two artifacts' predictions on the same rows."""
+
+    candidate: str
+    baseline: str
+    source: str
+    rows: int
+    differences: np.ndarray
+    tolerance: float = DEFAULT_TOLERANCE
+
+    @property
+    def compared(self) -> int:
+        """Count the rows both artifacts predicted."""
+        return len(self.differences)
+
+    @property
+    def beyond(self) -> int:
+        """Count the rows whose predictions differ by more than the tolerance."""
+        return int(np.count_nonzero(self.differences > self.tolerance))
+
+    @property
+    def passed(self) -> bool:
+        """Say whether rows were compared and none differs beyond tolerance."""
+        return self.compared > 0 and self.beyond == 0
+
+    def render(self) -> str:
+        """Return the short report `roost diff` prints."""
+        compared = self.compared
+        share = self.beyond / compared if compared else 0.0
+        worst = float(self.differences.max()) if compared else 0.0
+        mean = float(self.differences.mean()) if compared else 0.0
+        if self.passed:
+            verdict = f"PASS: every row within {self.tolerance:.2%}"
+        elif compared:
+            verdict = f"FAIL: {self.beyond:,} of {compared:,} rows beyond tolerance"
+        else:
+            verdict = "FAIL: no valid row to compare"
+        return "\n".join(
+            [
+                f"candidate  {self.candidate}",
+                f"baseline   {self.baseline}",
+                f"data       {self.source}: {self.rows:,} rows, {compared:,} "
+                f"compared, {self.rows - compared:,} invalid skipped",
+                f"relative difference  max {worst:.4%}  mean {mean:.4%}",
+                f"beyond {self.tolerance:.2%}  {self.beyond:,} rows ({share:.2%})",
+                verdict,
+            ]
+        )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def difference(candidate: Any, baseline: Any) -> float:
+    """Return the relative difference of two predictions (inf: incomparable)."""
+    if _is_number(candidate) and _is_number(baseline):
+        a, b = float(candidate), float(baseline)
+        if a == b:
+            return 0.0
+        finite = math.isfinite(a) and math.isfinite(b)
+        return abs(a - b) / max(abs(a), abs(b)) if finite else math.inf
+    if isinstance(candidate, dict) and isinstance(baseline, dict):
+        keys = candidate.keys() | baseline.keys()
+        pairs = [(candidate.get(key), baseline.get(key)) for key in keys]
+    elif (
+        isinstance(candidate, list)
+        and isinstance(baseline, list)
+        and len(candidate) == len(baseline)
+    ):
+        pairs = list(zip(candidate, baseline, strict=True))
+    else:
+        return 0.0 if candidate == baseline else math.inf
+    return max((difference(a, b) for a, b in pairs), default=0.0)
+
+
+def relative_differences(
+    candidate: Sequence[Any], baseline: Sequence[Any]
+) -> np.ndarray:
+    """Return the relative difference of each pair of predictions."""
+    return np.array(
+        [difference(a, b) for a, b in zip(candidate, baseline, strict=True)],
+        dtype=np.float64,
+    )
+
+
+def compare(
+    candidate: Scorer,
+    baseline: Scorer,
+    records: Sequence[Any],
+    *,
+    source: str,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> DiffReport:
+    """Predict the valid records with both scorers and measure the differences."""
+    checked = candidate.validator.validate(records)
+    if checked.valid_rows:
+        ours = candidate.predict_frame(checked.frame)
+        theirs = baseline.predict_frame(checked.frame)
+    else:
+        ours = theirs = []
+    return DiffReport(
+        candidate=_describe(candidate.context),
+        baseline=_describe(baseline.context),
+        source=source,
+        rows=checked.total,
+        differences=relative_differences(ours, theirs),
+        tolerance=tolerance,
+    )
+
+
+def _describe(context: AdapterContext) -> str:
+    return f"{context.name} {context.version} ({context.model_dir})"
+
+
+def _manifest_version(path: Path, name: str) -> str:
+    """Read the version a manifest file records, checking the adapter name."""
+    try:
+        recorded = json.loads(path.read_text())
+        manifest_name, version = recorded["name"], recorded["version"]
+    except FileNotFoundError:
+        raise DiffError(f"no manifest {path} beside the artifact") from None
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise DiffError(f"unreadable manifest {path}: {exc}") from exc
+    if manifest_name != name:
+        raise DiffError(f"{path} describes {manifest_name!r}, not {name!r}")
+    return str(version)
+
+
+def _versions_in(folder: Path, name: str) -> list[str]:
+    """List the versions of `name` whose manifests lie in `folder`."""
+    versions = []
+    for found in folder.glob(f"{artifacts.artifact_stem(name, '*')}.json"):
+        try:
+            versions.append(_manifest_version(found, name))
+        except DiffError:
+            continue  # another adapter's manifest, or not one at all
+    return sorted(versions)
+
+
+def resolve_baseline(
+    name: str, spec: str, model_dir: Path, prefer: str
+) -> tuple[Path, str]:
+    """Find the baseline artifact: (model folder, version).
+
+    `spec` is an artifact folder, a .joblib (or manifest) file, or a version
+    of `name` in `model_dir`. A folder holding several versions of `name`
+    gives `prefer` if it has it.
+
+    Raises:
+        DiffError: nothing matches.
+    """
+    path = Path(spec).expanduser()
+    if path.is_file():
+        manifest = path if path.suffix == ".json" else path.with_suffix(".json")
+        return path.parent.resolve(), _manifest_version(manifest, name)
+    if path.is_dir():
+        versions = _versions_in(path, name)
+        if len(versions) == 1 or prefer in versions:
+            return path.resolve(), prefer if prefer in versions else versions[0]
+        if not versions:
+            raise DiffError(f"no manifest of {name!r} in {path}")
+        raise DiffError(
+            f"{path} holds {name} versions {', '.join(versions)}; "
+            "name the .joblib file to compare against"
+        )
+    try:
+        Version(spec)
+    except InvalidVersion:
+        raise DiffError(
+            f"baseline {spec!r} is neither an artifact folder or file nor a version"
+        ) from None
+    artifacts.read_manifest(model_dir, name, spec)  # says what is missing
+    return model_dir.resolve(), spec
+
+
+def _reference_records(
+    adapter: ModelAdapter, data: Path | None
+) -> tuple[list[dict[str, Any]], str]:
+    """Return the reference rows as records, and where they came from."""
+    schema = adapter.input_schema
+    if data is not None:
+        files = input_files(data)
+        records = [
+            record
+            for piece in plan_pieces(files, _READ_BATCH)
+            for batch in iter_batches(piece, list(schema), _READ_BATCH)
+            for record in to_records(batch, schema)
+        ]
+        return records, str(data)
+    hook = getattr(adapter, "reference_data", None)
+    try:
+        frame = hook() if callable(hook) else None
+    except NotImplementedError:
+        frame = None
+    if frame is None:
+        raise DiffError(
+            f"adapter {adapter.name!r} has no reference_data(); pass --data PATH"
+        )
+    import pyarrow as pa  # noqa: PLC0415 - only diffs and batch jobs need pyarrow
+
+    frame = frame[[column for column in schema if column in frame.columns]]
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    records = [r for batch in table.to_batches() for r in to_records(batch, schema)]
+    return records, f"{adapter.name}.reference_data()"
+
+
+def run_diff(
+    registry: Registry,
+    name: str,
+    baseline: str,
+    *,
+    version: str | None = None,
+    data: Path | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> DiffReport:
+    """Compare the installed adapter's artifact with a baseline artifact.
+
+    Raises:
+        DiffError: the baseline or the reference data cannot be found.
+        RoostError: an artifact fails to load or the adapter to predict.
+    """
+    entry = registry.find(name, version)
+    if entry.adapter_class is None or entry.context is None or entry.version is None:
+        raise DiffError(f"adapter {name!r} is broken: {entry.error}")
+    context = entry.context
+    model_dir, base_version = resolve_baseline(
+        name, baseline, context.model_dir, entry.version
+    )
+    try:
+        base_class = registry.find(name, base_version).adapter_class
+    except AdapterNotFoundError:
+        base_class = None
+    base_context = dataclasses.replace(
+        context, version=base_version, model_dir=model_dir
+    )
+    candidate = Scorer(entry.adapter_class, context)
+    reference = Scorer(base_class or entry.adapter_class, base_context)
+    records, source = _reference_records(candidate.adapter, data)
+    return compare(candidate, reference, records, source=source, tolerance=tolerance)

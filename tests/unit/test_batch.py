@@ -1,0 +1,393 @@
+"""Batch scoring: reading pieces, building records, scoring, writing, engines."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import falcon.testing
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from roost.core import batch
+from roost.core.batch import BatchJob, Scorer, scorer_for
+from roost.core.batch_dask import run_dask
+from roost.core.batch_io import (
+    BatchInputError,
+    column_values,
+    input_files,
+    iter_batches,
+    plan_pieces,
+    to_records,
+)
+from roost.core.batch_local import run_local
+from roost.core.batch_output import OutputLayout
+from roost.core.registry import Registry
+from roost.core.settings import Settings
+from roost_house_prices.dataset import load_dataset
+
+TESTING_NAMESPACE = "roost.adapters.testing"
+#: Row positions made invalid in the house-prices sample, and the field at fault.
+BROKEN = {3: "MSZoning", 5: "GrLivArea", 700: "OverallQual", 1000: "MSSubClass"}
+
+
+def _job(
+    model_dir: Path,
+    name: str = "house-prices",
+    namespace: str = "roost.adapters",
+    version: str | None = None,
+) -> BatchJob:
+    settings = Settings.for_profile(
+        "testing", model_dir=model_dir, adapter_namespace=namespace
+    )
+    entry = Registry.from_settings(settings).find(name, version)
+    assert entry.adapter_class is not None and entry.context is not None
+    return BatchJob(entry.adapter_class, entry.context, batch_size=128)
+
+
+def _sample() -> pd.DataFrame:
+    """Return train.csv with a few rows broken in ways validation refuses."""
+    frame = load_dataset("train.csv")
+    frame.loc[3, "MSZoning"] = "RX"
+    frame.loc[5, "GrLivArea"] = -3
+    frame.loc[700, "OverallQual"] = 11
+    frame.loc[1000, "MSSubClass"] = None
+    return frame
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return rows as a JSON client would send them (NaN as null)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+@pytest.fixture(scope="module")
+def inputs(
+    tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
+) -> dict[str, Path]:
+    """The sample as Parquet (3 files, small row groups) and CSV; the models."""
+    root = tmp_path_factory.mktemp("batch-inputs")
+    frame = _sample()
+    parquet, text = root / "parquet", root / "csv"
+    parquet.mkdir()
+    (text / "nested").mkdir(parents=True)
+    for index, (start, stop) in enumerate(((0, 500), (500, 1100), (1100, 1460))):
+        part = frame.iloc[start:stop]
+        part.to_parquet(parquet / f"part-{index}.parquet", row_group_size=150)
+        part.to_csv(text / "nested" / f"part-{index}.csv", index=False)
+    (parquet / "_SUCCESS").write_text("")
+    frame.iloc[:10].to_parquet(parquet / ".hidden.parquet")
+    return {"parquet": parquet, "csv": text, "models": house_prices_model_dir}
+
+
+@pytest.fixture(scope="module")
+def expected(house_prices_client: falcon.testing.TestClient) -> list[Any]:
+    """The online route's predictions for the sample, null for invalid rows."""
+    records = _records(_sample())
+    result = house_prices_client.simulate_post(
+        "/v1/models/house-prices/predict", params={"partial": "true"}, json=records
+    )
+    assert result.status_code == 200, result.text
+    assert {int(row) for row in result.json["errors"]} == set(BROKEN)
+    return list(result.json["predictions"])
+
+
+class TestInputFiles:
+    """Which files a batch job reads, and in what order."""
+
+    def test_folder_files_sorted_hidden_skipped(self, inputs: dict[str, Path]) -> None:
+        """A folder gives its CSV/Parquet files by path; dot and underscore skipped."""
+        names = [path.name for path in input_files(inputs["parquet"])]
+        assert names == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]
+        nested = input_files(inputs["csv"])
+        assert [path.parent.name for path in nested] == ["nested"] * 3
+
+    def test_unknown_suffix_is_refused(self, tmp_path: Path) -> None:
+        """A file that is neither CSV nor Parquet is named in the error."""
+        path = tmp_path / "rows.json"
+        path.write_text("[]")
+        with pytest.raises(BatchInputError, match="neither CSV nor Parquet"):
+            input_files(path)
+
+    def test_missing_input_is_refused(self, tmp_path: Path) -> None:
+        """A path that does not exist is reported."""
+        with pytest.raises(BatchInputError, match="does not exist"):
+            input_files(tmp_path / "nope")
+
+
+class TestPieces:
+    """Input is cut into pieces with row counts known where cheap."""
+
+    def test_parquet_row_groups_join_up_to_the_batch_size(
+        self, inputs: dict[str, Path]
+    ) -> None:
+        """Row groups of 150 rows join in pairs for batches of 256 rows."""
+        pieces = plan_pieces(input_files(inputs["parquet"]), 256)
+        assert [piece.rows for piece in pieces[:3]] == [300, 200, 300]
+        assert sum(piece.rows or 0 for piece in pieces) == 1460
+        assert [piece.index for piece in pieces] == list(range(len(pieces)))
+
+    def test_csv_file_is_one_piece_of_unknown_size(
+        self, inputs: dict[str, Path]
+    ) -> None:
+        """A CSV file is a piece whose rows are counted only by reading it."""
+        pieces = plan_pieces(input_files(inputs["csv"]), 256)
+        assert [piece.rows for piece in pieces] == [None, None, None]
+
+    def test_batches_are_bounded_and_hold_only_needed_columns(
+        self, inputs: dict[str, Path]
+    ) -> None:
+        """Batches never exceed the batch size and carry schema columns plus the id."""
+        schema = _job_schema()
+        for kind in ("parquet", "csv"):
+            for piece in plan_pieces(input_files(inputs[kind]), 100):
+                for found in iter_batches(piece, list(schema), 100, "Id"):
+                    assert found.num_rows <= 100
+                    assert set(found.schema.names) == {*schema, "Id"}
+
+    def test_csv_quoted_newlines_and_bom_are_read(self, tmp_path: Path) -> None:
+        """A UTF-8 BOM and a newline inside quotes do not break rows."""
+        path = tmp_path / "rows.csv"
+        path.write_bytes(b'\xef\xbb\xbfx,label\n1.5,"a\nb"\n2,a\n')
+        (piece,) = plan_pieces([path], 10)
+        (found,) = iter_batches(piece, ["x", "label"], 10)
+        records = to_records(found, {"x": {"type": "float"}, "label": {}})
+        assert records == [{"x": 1.5, "label": "a\nb"}, {"x": 2.0, "label": "a"}]
+
+    def test_missing_id_column_is_refused(self, inputs: dict[str, Path]) -> None:
+        """An id column the file lacks stops the job with its name."""
+        (piece, *_) = plan_pieces(input_files(inputs["csv"]), 100)
+        with pytest.raises(BatchInputError, match="no id column 'Key'"):
+            next(iter_batches(piece, ["MSZoning"], 100, "Key"))
+
+
+def _job_schema() -> dict[str, Any]:
+    from roost_house_prices.schema import INPUT_SCHEMA  # noqa: PLC0415
+
+    return dict(INPUT_SCHEMA)
+
+
+class TestRecords:
+    """Columns become record values as a JSON body would carry them."""
+
+    def test_nulls_and_nan_become_none(self) -> None:
+        """Arrow nulls and float NaN both arrive as None."""
+        values = column_values(pa.array([1.5, None, math.nan]))
+        assert values == [1.5, None, None]
+
+    def test_number_text_becomes_numbers(self) -> None:
+        """Plain decimal text turns into the number Python would read."""
+        texts = ["12", "-0.5", "1e3", ".25", "7.", None]
+        values = column_values(pa.array(texts), {"type": "float"})
+        assert values == [12.0, -0.5, 1000.0, 0.25, 7.0, None]
+
+    def test_other_text_is_left_for_validation(self) -> None:
+        """Text that is no plain number stays text, so validation words the error."""
+        values = column_values(pa.array(["5", "lots", " 6", "+7"]), {"type": "integer"})
+        assert values == [5, "lots", " 6", "+7"]
+
+    def test_long_integer_text_stays_exact(self) -> None:
+        """Integer text beyond 15 digits is not read through float64."""
+        big = "123456789012345678"
+        assert column_values(pa.array([big]), {"type": "integer"}) == [big]
+
+    def test_absent_columns_are_absent_keys(self) -> None:
+        """A field the file lacks is missing from the record, not None."""
+        table = pa.table({"x": [1.0], "other": ["ignored"]})
+        records = to_records(table.to_batches()[0], {"x": {}, "label": {}})
+        assert records == [{"x": 1.0}]
+
+
+class TestOutputLayout:
+    """Where predictions and errors are written."""
+
+    def test_file_output_puts_errors_beside_it(self, tmp_path: Path) -> None:
+        """`out.parquet` gets `out.errors.parquet`."""
+        layout = OutputLayout.decide(tmp_path / "out.parquet")
+        assert (layout.parts, layout.format) == (False, "parquet")
+        assert layout.errors == tmp_path / "out.errors.parquet"
+
+    def test_folder_output_holds_parts(self, tmp_path: Path) -> None:
+        """A path without a known suffix is a folder of numbered parts."""
+        layout = OutputLayout.decide(tmp_path / "out", output_format="csv")
+        assert layout.part(3) == (
+            tmp_path / "out" / "part-00003.csv",
+            tmp_path / "out.errors" / "part-00003.csv",
+        )
+
+    def test_existing_output_needs_overwrite(self, tmp_path: Path) -> None:
+        """An existing result is kept unless --overwrite is given."""
+        (tmp_path / "out.csv").write_text("row,prediction\n")
+        layout = OutputLayout.decide(tmp_path / "out.csv")
+        with pytest.raises(BatchInputError, match="--overwrite"):
+            layout.prepare(overwrite=False)
+        layout.prepare(overwrite=True)
+        assert not (tmp_path / "out.csv").exists()
+
+    def test_conflicting_format_is_refused(self, tmp_path: Path) -> None:
+        """A .csv output cannot be asked to be Parquet."""
+        with pytest.raises(BatchInputError, match="csv by its suffix"):
+            OutputLayout.decide(tmp_path / "out.csv", output_format="parquet")
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if path.is_dir():
+        files = sorted(path.glob("part-*"))
+        frames = [
+            pd.read_csv(f) if f.suffix == ".csv" else pd.read_parquet(f) for f in files
+        ]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+
+
+def _check(
+    layout: OutputLayout, expected: list[Any], id_column: str = "row"
+) -> pd.DataFrame:
+    """Assert predictions match the online route row for row; return the errors."""
+    first = 1 if id_column == "Id" else 0  # train.csv numbers its rows from 1
+    predictions = _read(layout.predictions)
+    rows = predictions[id_column].astype(int) - first
+    online = {row: value for row, value in enumerate(expected) if value is not None}
+    assert sorted(rows) == sorted(online)
+    for row, value in zip(rows, predictions["prediction"], strict=True):
+        # NOTE: BLAS sums may differ in the last bit with the batch's make-up.
+        assert value == pytest.approx(online[row], rel=1e-12, abs=0)
+    errors = _read(layout.errors)
+    failed = errors[id_column].astype(int) - first
+    assert dict(zip(failed, errors["field"], strict=True)) == BROKEN
+    return errors
+
+
+class TestRunLocal:
+    """The local engine scores every piece in this process."""
+
+    @pytest.mark.parametrize("kind", ["parquet", "csv"])
+    def test_matches_online_route_into_one_file(
+        self,
+        kind: str,
+        inputs: dict[str, Path],
+        expected: list[Any],
+        house_prices_model_dir: Path,
+        tmp_path: Path,
+    ) -> None:
+        """Predictions equal the online route's; invalid rows are errors by position."""
+        job = _job(house_prices_model_dir)
+        layout = OutputLayout.decide(tmp_path / "out.parquet")
+        layout.prepare(overwrite=False)
+        pieces = plan_pieces(input_files(inputs[kind]), job.batch_size)
+        summary = run_local(job, pieces, layout, progress=False)
+        assert (summary.counts.rows, summary.counts.invalid) == (1460, len(BROKEN))
+        errors = _check(layout, expected)
+        reasons = dict(zip(errors["field"], errors["reason"], strict=True))
+        assert reasons["GrLivArea"] == "min value is 1"
+        assert "rows/s" in summary.render()
+
+    def test_id_column_is_carried_into_csv_parts(
+        self,
+        inputs: dict[str, Path],
+        expected: list[Any],
+        house_prices_model_dir: Path,
+        tmp_path: Path,
+    ) -> None:
+        """With an id column, part files carry it to predictions and errors."""
+        job = _job(house_prices_model_dir)
+        job = BatchJob(job.adapter_class, job.context, "Id", batch_size=100)
+        layout = OutputLayout.decide(tmp_path / "out", output_format="csv")
+        layout.prepare(overwrite=False)
+        pieces = plan_pieces(input_files(inputs["parquet"]), job.batch_size)
+        run_local(job, pieces, layout, progress=False)
+        assert len(list(layout.predictions.glob("part-*.csv"))) == len(pieces)
+        _check(layout, expected, id_column="Id")
+
+    def test_refused_rows_are_found_and_reported(self, tmp_path: Path) -> None:
+        """Rows the adapter refuses become errors; their batch-mates are predicted."""
+        source = tmp_path / "x.csv"
+        pd.DataFrame({"x": [1.0, 13.0, 2.0, 3.0, 13.0, 4.0]}).to_csv(source)
+        job = _job(tmp_path, "echo", TESTING_NAMESPACE, "1.0")
+        layout = OutputLayout.decide(tmp_path / "out.csv")
+        layout.prepare(overwrite=False)
+        run_local(job, plan_pieces([source], 8), layout, progress=False)
+        predictions = pd.read_csv(layout.predictions)
+        assert predictions["prediction"].tolist() == [1.0, 2.0, 3.0, 4.0]
+        errors = pd.read_csv(layout.errors)
+        assert errors["row"].tolist() == [1, 4]
+        assert set(errors["reason"]) == {"refused by the adapter: x must not be 13"}
+
+    def test_multi_output_adapter_gets_one_column_per_output(
+        self, tmp_path: Path
+    ) -> None:
+        """A DataFrame of outputs becomes prediction_<name> columns."""
+        source = tmp_path / "n.parquet"
+        pd.DataFrame({"n": [1, 2]}).to_parquet(source)
+        job = _job(tmp_path, "parity", TESTING_NAMESPACE)
+        layout = OutputLayout.decide(tmp_path / "out.parquet")
+        layout.prepare(overwrite=False)
+        run_local(job, plan_pieces([source], 8), layout, progress=False)
+        table = pq.read_table(layout.predictions).to_pydict()
+        assert table == {
+            "row": [0, 1],
+            "prediction_even": [0.0, 1.0],
+            "prediction_odd": [1.0, 0.0],
+        }
+
+    def test_scorer_is_loaded_once_per_process(
+        self, house_prices_model_dir: Path
+    ) -> None:
+        """The same job gets the same loaded scorer every time."""
+        job = _job(house_prices_model_dir)
+        first = scorer_for(job)
+        assert isinstance(first, Scorer)
+        assert scorer_for(BatchJob(job.adapter_class, job.context, "Id")) is first
+
+
+@pytest.fixture(scope="module")
+def cluster_address() -> Iterator[str]:
+    """A Dask LocalCluster of 2 worker processes, for the module."""
+    from distributed import LocalCluster  # noqa: PLC0415
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+class TestRunDask:
+    """The Dask engine matches the local one, loading the adapter once per worker."""
+
+    @pytest.mark.parametrize("kind", ["parquet", "csv"])
+    def test_matches_online_route_and_loads_once_per_worker(
+        self,
+        kind: str,
+        inputs: dict[str, Path],
+        expected: list[Any],
+        cluster_address: str,
+        tmp_path: Path,
+    ) -> None:
+        """Positions, predictions and errors equal the online route's."""
+        from distributed import Client  # noqa: PLC0415
+
+        job = _job(inputs["models"])
+        layout = OutputLayout.decide(tmp_path / "out")
+        layout.prepare(overwrite=False)
+        pieces = plan_pieces(input_files(inputs[kind]), job.batch_size)
+        summary = run_dask(
+            job, pieces, layout, scheduler=cluster_address, progress=False
+        )
+        assert summary.counts.rows == 1460
+        _check(layout, expected)
+        with Client(cluster_address) as client:
+            # A lambda travels by value; the workers import roost.core.batch.
+            loaded = client.run(lambda: list(batch._SCORERS))
+        assert sorted(map(len, loaded.values())) == [1, 1]
+
+    def test_file_output_is_refused(
+        self, house_prices_model_dir: Path, tmp_path: Path
+    ) -> None:
+        """Dask writes part files, so a single-file output is an error."""
+        job = _job(house_prices_model_dir)
+        layout = OutputLayout.decide(tmp_path / "out.csv")
+        with pytest.raises(ValueError, match="folder of part files"):
+            run_dask(job, [], layout, scheduler="tcp://127.0.0.1:1", progress=False)

@@ -1,0 +1,145 @@
+"""`make dist`: wheels of roost and each adapter, installable, without artifacts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADAPTERS = sorted(path.parent for path in (ROOT / "adapters").glob("*/pyproject.toml"))
+#: Trained binaries that must never ride along in a wheel.
+ARTIFACT_SUFFIXES = (".joblib", ".pkl", ".pickle", ".onnx")
+
+#: Run in a clean interpreter: the wheels' target folder first, then this
+#: environment's site-packages for the dependencies, no .pth files (so no
+#: editable install can answer instead of the wheels).
+_SMOKE = """
+import sys
+target, *site = sys.argv[1:]
+sys.path[:0] = [target, *site]
+import roost.core, roost_house_prices
+for module in (roost.core, roost_house_prices):
+    assert module.__file__.startswith(target), module.__file__
+from roost.core.cli import main
+status = main(["train", "house-prices"]) or main(["models"])
+sys.exit(status)
+"""
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build the wheels as `make dist` does: pip wheel --no-deps, roost and adapters."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-w",
+            out,
+            ROOT,
+            *ADAPTERS,
+        ],
+        check=True,
+        timeout=300,
+    )
+    return {path.name.split("-")[0]: path for path in out.glob("*.whl")}
+
+
+def _names(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.namelist()
+
+
+class TestDist:
+    """What an operator gets from `make dist`."""
+
+    def test_one_wheel_for_roost_and_each_adapter(
+        self, wheels: dict[str, Path]
+    ) -> None:
+        """The root project and every folder under adapters/ build a wheel."""
+        expected = {"roost"} | {
+            "roost_" + path.name.replace("-", "_") for path in ADAPTERS
+        }
+        assert set(wheels) == expected
+
+    def test_no_wheel_ships_a_trained_artifact(self, wheels: dict[str, Path]) -> None:
+        """No joblib (or other pickled model) file is in any wheel."""
+        for wheel in wheels.values():
+            shipped = [
+                name for name in _names(wheel) if name.endswith(ARTIFACT_SUFFIXES)
+            ]
+            assert shipped == [], wheel.name
+
+    def test_adapter_wheel_ships_its_code_and_training_data(
+        self, wheels: dict[str, Path]
+    ) -> None:
+        """house-prices carries its modules, both CSV files and its entry point."""
+        names = _names(wheels["roost_house_prices"])
+        for needed in ("adapter.py", "pipeline.py", "data/train.csv", "data/test.csv"):
+            assert f"roost_house_prices/{needed}" in names
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        with zipfile.ZipFile(wheels["roost_house_prices"]) as archive:
+            assert "[roost.adapters]" in archive.read(entry_points).decode()
+
+    def test_installed_wheels_train_and_serve_the_adapter(
+        self, wheels: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """From the wheels alone, roost trains house-prices and lists it ready."""
+        target = tmp_path / "site"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-index",
+                "--target",
+                target,
+                wheels["roost"],
+                wheels["roost_house_prices"],
+            ],
+            check=True,
+            timeout=300,
+        )
+        paths = sysconfig.get_paths()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("ROOST")
+        }
+        env["ROOST_MODEL_DIR"] = str(tmp_path / "models")
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-c",
+                _SMOKE,
+                str(target),
+                paths["purelib"],
+                paths["platlib"],
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "house-prices" in result.stdout
+        assert "ready" in result.stdout
+        assert (tmp_path / "models" / "house-prices-1.0.0.joblib").is_file()
