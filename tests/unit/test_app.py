@@ -97,3 +97,24 @@ class TestRoutes:
         result = client.simulate_get("/v1/models/echo/predict")
         assert result.status_code == 405
         assert result.json["title"].startswith("405")
+
+
+class TestReadiness:
+    """/health/ready and /v2/health/ready tell the same truth."""
+
+    def test_draining_makes_the_server_unready(self, tmp_path: Path) -> None:
+        """After start_draining (SIGTERM's hook) both readiness routes answer 503."""
+        app = create_app(
+            Settings.for_profile("testing", model_dir=tmp_path, default_model=None),
+            adapter_namespace="roost.adapters.testing",
+            pinned_versions={},
+        )
+        client = falcon.testing.TestClient(app)
+        app.service.start_draining()
+        ready = client.simulate_get("/health/ready")
+        v2 = client.simulate_get("/v2/health/ready")
+        assert ready.status_code == 503
+        assert ready.json["reason"].startswith("draining")
+        assert v2.status_code == 503
+        assert v2.json["ready"] is False
+        assert client.simulate_get("/health").status_code == 200
