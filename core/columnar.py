@@ -9,6 +9,7 @@ Schemas with rules outside the supported set are not compiled at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ import numpy as np
 
 __all__ = ["MISSING", "ColumnarCheck", "compile_checks"]
 
+#: Batches up to this size are checked value by value, in plain Python.
+SMALL_BATCH = 32
 #: Integers below this are exact in float64.
 EXACT_FLOAT = 2.0**53
 #: Larger Python ints cannot become float64 at all.
@@ -56,6 +59,9 @@ class ColumnarCheck:
 
     def valid(self, values: Sequence[Any]) -> np.ndarray:
         """Return a boolean mask: True where the value is certainly valid."""
+        if len(values) <= SMALL_BATCH:
+            # numpy's fixed cost per call outweighs its speed on a few values
+            return np.array([self.value_ok(value) for value in values], dtype=bool)
         fine_types = {bool} if self.kind == "boolean" else _python_types(self.kind)
         passing_types = set(fine_types)
         if self.nullable:
@@ -76,6 +82,34 @@ class ColumnarCheck:
         if self.kind == "string":
             return self._strings(values, mask)
         return mask
+
+    def value_ok(self, value: Any) -> bool:
+        """Say whether one value is certainly valid (the rules of `valid`)."""
+        if value is MISSING or value is None:
+            return not self.required if value is MISSING else self.nullable
+        if self.kind == "string":
+            return type(value) is str and self._string_passes(value)
+        if self.kind == "boolean":
+            return type(value) is bool
+        return self._number_ok(value)
+
+    def _number_ok(self, value: Any) -> bool:
+        kind = type(value)
+        if kind is float:
+            exact = math.isfinite(value) and (
+                self.kind != "integer"
+                or (value.is_integer() and abs(value) < EXACT_FLOAT)
+            )
+        elif kind is int:
+            limit = EXACT_FLOAT if self.kind == "integer" else FLOAT_LIMIT
+            exact = -limit < value < limit
+        else:
+            exact = False
+        if not exact:
+            return False
+        number = float(value)
+        above = self.minimum is None or number >= self.minimum
+        return above and (self.maximum is None or number <= self.maximum)
 
     def _numbers(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
         """Check range, finiteness and (for integers) wholeness, vectorised."""

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roost.core.coercion import COERCERS
-from roost.core.columnar import MISSING, compile_checks
+from roost.core.columnar import MISSING, SMALL_BATCH, compile_checks
 from roost.core.validation import RecordValidator
 from roost_house_prices.schema import INPUT_SCHEMA
 
@@ -90,6 +90,20 @@ class TestEquivalence:
         assert validator.columnar
         fast = validator.validate(batch)
         plain = validator._validate_each(batch)
+        assert fast.problems == plain.problems
+        assert fast.valid_rows == plain.valid_rows
+        _same_frames(fast.frame, plain.frame)
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(schema=schemas, batch=records.filter(bool))
+    def test_large_batches_take_the_numpy_path(
+        self, schema: dict[str, dict[str, Any]], batch: list[Any]
+    ) -> None:
+        """Batches over SMALL_BATCH (checked with numpy) agree with cerberus too."""
+        big = batch * (SMALL_BATCH // len(batch) + 1)
+        assert len(big) > SMALL_BATCH
+        validator = RecordValidator(schema)
+        fast, plain = validator.validate(big), validator._validate_each(big)
         assert fast.problems == plain.problems
         assert fast.valid_rows == plain.valid_rows
         _same_frames(fast.frame, plain.frame)
