@@ -138,6 +138,8 @@ class RecordValidator:
     def __init__(self, schema: Mapping[str, Mapping[str, Any]]) -> None:
         self._schema = _with_coercion(schema)
         self._columns = list(self._schema)
+        # Built once: an Index made per frame infers its dtype every time.
+        self._column_index = pd.Index(self._columns, dtype=object)
         self._dtypes = {field: _dtype(rules) for field, rules in self._schema.items()}
         self._new_validator()  # raises cerberus.SchemaError for a broken schema
         self._checks = compile_checks(self._schema, COERCERS)
@@ -233,7 +235,7 @@ class RecordValidator:
             if dtype == "float64" and None in values:
                 values = [np.nan if value is None else value for value in values]
             arrays.append(np.array(values, dtype=dtype))
-        return _frame_from_arrays(arrays, self._columns, size)
+        return _frame_from_arrays(arrays, self._column_index, size)
 
     def to_frame(self, documents: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """Build a frame with one typed column per schema field."""

@@ -30,7 +30,8 @@ def _with_all_inputs(frame: pd.DataFrame) -> pd.DataFrame:
     Raises:
         AdapterError: a required column is absent.
     """
-    absent = [var for var in config.FEATURES if var not in frame.columns]
+    present = set(frame.columns)
+    absent = [var for var in config.FEATURES if var not in present]
     required_absent = [var for var in absent if var not in config.NULLABLE_VARS]
     if required_absent:
         raise AdapterError(f"missing input column(s): {', '.join(required_absent)}")
