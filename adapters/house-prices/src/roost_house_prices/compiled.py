@@ -56,6 +56,15 @@ class _Categorical:
         return code
 
 
+def _floats(series: pd.Series) -> np.ndarray:
+    """A numeric column as float64; the NA-aware conversion only when needed."""
+    try:
+        # roost hands int64 and float64 columns (NaN for missing): no NA scan
+        return series.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):  # object or nullable columns holding pd.NA
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 @dataclass(frozen=True)
 class CompiledPipeline:
     """The fitted house-prices pipeline as lookup tables and vectors."""
@@ -121,7 +130,7 @@ class CompiledPipeline:
         """
         numbers: dict[str, np.ndarray] = {}
         for var in config.NUMERICAL_VARS:
-            column = frame[var].to_numpy(dtype=np.float64, na_value=np.nan)
+            column = _floats(frame[var])
             if var in self.fill:
                 column = np.where(np.isnan(column), self.fill[var], column)
             numbers[var] = column
