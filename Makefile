@@ -46,6 +46,12 @@ dist: | $(BIN)/python  ## wheels of roost and every adapter in dist/ (never a tr
 	rm -rf dist build $(foreach a,$(ADAPTERS),$(dir $(a))build)
 	$(BIN)/python -m pip wheel --no-deps --quiet -w dist . $(foreach a,$(ADAPTERS),$(dir $(a)))
 
+BENCH_ARGS ?=
+bench: $(SERVE_STAMP)  ## roost vs the seed stack, MLServer and the floors (never part of test)
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "make bench needs wrk: sudo apt-get install -y wrk" >&2; exit 1; }
+	$(BIN)/python benchmarks/run.py --roost-python $(BIN)/python $(BENCH_ARGS)
+
 bench-batch: $(TEST_STAMP)  ## roost predict, local vs Dask on ~2M rows -> benchmarks/RESULTS-batch.md
 	$(BIN)/python benchmarks/batch.py --repeat 2
 

@@ -1,0 +1,227 @@
+"""The servers the benchmark compares, and how to start each one.
+
+| name | what runs |
+|---|---|
+| `roost` | `roost serve` (gunicorn gthread), house-prices' compiled engine |
+| `roost-pipeline` | the same with `engine=pipeline`: the unmodified pipeline |
+| `seed` | the seed's stack re-created: Flask + marshmallow on gunicorn sync workers |
+| `mlserver` | MLServer 1.7.1's scikit-learn runtime on the same pickled pipeline |
+| `floor` | Falcon on roost's gunicorn options: parse the body, answer a constant |
+
+All load the one artifact `roost train house-prices` wrote in the model folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from servers import Launch, free_port
+
+__all__ = ["SERVERS", "Context", "ServerSpec"]
+
+BENCH_DIR = Path(__file__).resolve().parent
+BASELINES_DIR = BENCH_DIR / "baselines"
+ARTIFACT = "house-prices-1.0.0.joblib"
+#: The route every server but MLServer is driven on (the seed API's route).
+SEED_ROUTE = "/v1/predict/regression"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every launch needs: interpreters, folders, worker count."""
+
+    roost_python: Path
+    model_dir: Path
+    work_dir: Path
+    workers: int
+    #: Interpreter of each baseline venv that was set up, by venv name.
+    venv_pythons: Mapping[str, Path]
+
+
+def _base_env(**variables: str) -> dict[str, str]:
+    """Return this environment without ROOST_*/MLSERVER_*/PORT, plus `variables`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ROOST_", "MLSERVER_")) and key != "PORT"
+    }
+    env.update(variables)
+    return env
+
+
+def _roost(engine: str) -> Callable[[Context], Launch]:
+    def launch(ctx: Context) -> Launch:
+        port = free_port()
+        metrics = ctx.work_dir / f"metrics-{port}"
+        env = _base_env(
+            ROOST_MODEL_DIR=str(ctx.model_dir),
+            ROOST_PROFILE="production",
+            ROOST_ADAPTER_OPTIONS=json.dumps({"house-prices": {"engine": engine}}),
+            ROOST_METRICS_DIR=str(metrics),
+        )
+        argv = [str(ctx.roost_python), "-m", "roost.core.cli", "serve"]
+        argv += ["--port", str(port), "--workers", str(ctx.workers)]
+        return Launch(argv, env, port, "/health/ready", cleanup=(metrics,))
+
+    return launch
+
+
+def _seed(ctx: Context) -> Launch:
+    port = free_port()
+    argv = [
+        str(ctx.venv_pythons["seed"]),
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(ctx.workers),
+        "--worker-class",
+        "sync",
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+        "--chdir",
+        str(BASELINES_DIR),
+        "seed_api.app:create_app()",
+    ]
+    env = _base_env(ROOST_MODEL_DIR=str(ctx.model_dir))
+    return Launch(argv, env, port, "/health")
+
+
+def _floor(ctx: Context) -> Launch:
+    port = free_port()
+    argv = [str(ctx.roost_python), "-m", "gunicorn"]
+    argv += ["-c", str(BASELINES_DIR / "floor_gunicorn.conf.py")]
+    argv += ["--pythonpath", str(BASELINES_DIR)]
+    env = _base_env(
+        ROOST_PORT=str(port), ROOST_WORKERS=str(ctx.workers), ROOST_PROFILE="production"
+    )
+    return Launch(argv, env, port, "/health")
+
+
+def _mlserver(ctx: Context) -> Launch:
+    """Lay out a model repository in the work folder, then `mlserver start` it."""
+    port, grpc_port, metrics_port = free_port(), free_port(), free_port()
+    repository = ctx.work_dir / f"mlserver-{port}"
+    model_folder = repository / "house-prices"
+    model_folder.mkdir(parents=True)
+    source = BASELINES_DIR / "mlserver"
+    settings = json.loads((source / "settings.json").read_text())
+    settings["parallel_workers"] = ctx.workers
+    (repository / "settings.json").write_text(json.dumps(settings, indent=2))
+    shutil.copy(source / "house-prices" / "model-settings.json", model_folder)
+    (model_folder / "model.joblib").symlink_to(ctx.model_dir / ARTIFACT)
+    # NOTE: the venv's own bin/ (the interpreter path must not be resolved).
+    mlserver = ctx.venv_pythons["mlserver"].parent / "mlserver"
+    # NOTE: settings.json wins over MLSERVER_* variables for the fields it sets,
+    # so it sets no ports; the variables give each run its own.
+    env = _base_env(
+        MLSERVER_HTTP_PORT=str(port),
+        MLSERVER_GRPC_PORT=str(grpc_port),
+        MLSERVER_METRICS_PORT=str(metrics_port),
+    )
+    return Launch(
+        [str(mlserver), "start", str(repository)],
+        env,
+        port,
+        "/v2/models/house-prices/ready",
+        cwd=repository,
+        cleanup=(repository,),
+    )
+
+
+def _seed_prices(body: bytes) -> list[float]:
+    """Read dollars from a `/v1/predict/regression` answer."""
+    return [float(value) for value in json.loads(body)["predictions"]]
+
+
+def _v2_prices(body: bytes) -> list[float]:
+    """Read dollars from a V2 answer (the pipeline itself predicts log prices)."""
+    output = json.loads(body)["outputs"][0]
+    return [math.exp(float(value)) for value in output["data"]]
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """One server of the comparison."""
+
+    name: str
+    label: str
+    predict_path: str
+    #: "roost" (a JSON list of records) or "v2" (an Open Inference request).
+    body: str
+    #: Baseline venv it runs in (None: roost's own).
+    venv: str | None
+    launch: Callable[[Context], Launch]
+    #: Read predicted dollars from an answer; None when it predicts nothing.
+    read_prices: Callable[[bytes], list[float]] | None
+
+
+SERVERS: dict[str, ServerSpec] = {
+    spec.name: spec
+    for spec in (
+        ServerSpec(
+            "roost",
+            "roost (compiled engine)",
+            SEED_ROUTE,
+            "roost",
+            None,
+            _roost("compiled"),
+            _seed_prices,
+        ),
+        ServerSpec(
+            "roost-pipeline",
+            "roost (engine=pipeline)",
+            SEED_ROUTE,
+            "roost",
+            None,
+            _roost("pipeline"),
+            _seed_prices,
+        ),
+        ServerSpec(
+            "seed",
+            "seed stack (Flask+marshmallow)",
+            SEED_ROUTE,
+            "roost",
+            "seed",
+            _seed,
+            _seed_prices,
+        ),
+        ServerSpec(
+            "mlserver",
+            "MLServer 1.7.1 sklearn",
+            "/v2/models/house-prices/infer",
+            "v2",
+            "mlserver",
+            _mlserver,
+            _v2_prices,
+        ),
+        ServerSpec(
+            "floor", "floor: Falcon, constant", SEED_ROUTE, "roost", None, _floor, None
+        ),
+    )
+}
+
+
+def max_relative_error(got: list[float], expected: list[float]) -> float:
+    """Return the largest relative difference; inf when the lengths differ."""
+    if len(got) != len(expected):
+        return math.inf
+    return max(
+        (abs(g - e) / abs(e) for g, e in zip(got, expected, strict=True)),
+        default=0.0,
+    )
+
+
+def describe_answer(status: int, body: bytes) -> dict[str, Any]:
+    """Return a short, loggable description of an unexpected answer."""
+    return {"status": status, "body": body[:300].decode(errors="replace")}
