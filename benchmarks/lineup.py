@@ -3,6 +3,7 @@
 | name | what runs |
 |---|---|
 | `roost` | `roost serve` (gunicorn gthread), house-prices' compiled engine |
+| `roost-batched` | the same with the README's micro-batching settings |
 | `roost-pipeline` | the same with `engine=pipeline`: the unmodified pipeline |
 | `seed` | the seed's stack re-created: Flask + marshmallow on gunicorn sync workers |
 | `mlserver` | MLServer 1.7.1's scikit-learn runtime on the same pickled pipeline |
@@ -56,7 +57,16 @@ def _base_env(**variables: str) -> dict[str, str]:
     return env
 
 
-def _roost(engine: str) -> Callable[[Context], Launch]:
+#: roost's recommended micro-batching settings (README, "Micro-batching").
+BATCHING = {
+    "ROOST_BATCH_MAX_ROWS": "64",
+    "ROOST_BATCH_MAX_WAIT": "0.002",
+    "ROOST_THREADS": "32",
+    "ROOST_MAX_IN_FLIGHT": "32",
+}
+
+
+def _roost(engine: str, **extra: str) -> Callable[[Context], Launch]:
     def launch(ctx: Context) -> Launch:
         port = free_port()
         metrics = ctx.work_dir / f"metrics-{port}"
@@ -65,6 +75,7 @@ def _roost(engine: str) -> Callable[[Context], Launch]:
             ROOST_PROFILE="production",
             ROOST_ADAPTER_OPTIONS=json.dumps({"house-prices": {"engine": engine}}),
             ROOST_METRICS_DIR=str(metrics),
+            **extra,
         )
         argv = [str(ctx.roost_python), "-m", "roost.core.cli", "serve"]
         argv += ["--port", str(port), "--workers", str(ctx.workers)]
@@ -176,6 +187,15 @@ SERVERS: dict[str, ServerSpec] = {
             "roost",
             None,
             _roost("compiled"),
+            _seed_prices,
+        ),
+        ServerSpec(
+            "roost-batched",
+            "roost (compiled, micro-batching)",
+            SEED_ROUTE,
+            "roost",
+            None,
+            _roost("compiled", **BATCHING),
             _seed_prices,
         ),
         ServerSpec(

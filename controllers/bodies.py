@@ -15,7 +15,7 @@ from roost.core.intake import IntakeLimits, parse_json, records_from
 
 __all__ = ["read_body", "read_json", "read_records", "wants_partial"]
 
-_READ_CHUNK = 64 * 1024
+_READ_CHUNK = 1024 * 1024
 
 
 def _is_json(content_type: str | None) -> bool:
