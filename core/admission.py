@@ -34,16 +34,9 @@ class Admission:
         self.deadline = deadline
         self.queue_timeout = queue_timeout
         self._slots = threading.BoundedSemaphore(max_in_flight)
-        self._lock = threading.Lock()
-        self._in_flight = 0
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_in_flight, thread_name_prefix="roost-predict"
         )
-
-    @property
-    def in_flight(self) -> int:
-        """Return how many predictions hold a slot now."""
-        return self._in_flight
 
     def run(self, work: Callable[[], T]) -> T:
         """Run `work` in the pool and wait for it, within the deadline.
@@ -54,23 +47,14 @@ class Admission:
         """
         if not self._slots.acquire(timeout=self.queue_timeout):
             raise OverloadedError(self.max_in_flight)
-        self._change(+1)
         try:
             # copy_context keeps the request id visible in the pool's log lines
             future = self._pool.submit(contextvars.copy_context().run, work)
         except BaseException:
-            self._release()
+            self._slots.release()
             raise
-        future.add_done_callback(lambda _: self._release())
+        future.add_done_callback(lambda _: self._slots.release())
         try:
             return future.result(timeout=self.deadline)
         except concurrent.futures.TimeoutError:
             raise DeadlineExceededError(self.deadline) from None
-
-    def _change(self, delta: int) -> None:
-        with self._lock:
-            self._in_flight += delta
-
-    def _release(self) -> None:
-        self._change(-1)
-        self._slots.release()

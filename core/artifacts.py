@@ -173,8 +173,7 @@ def load_artifact(
         )
     for mismatch in mismatches:
         logger.warning("artifact %s %s: %s", name, version, mismatch)
-    path = model_dir / artifact_stem(name, version)
-    path = path.with_name(f"{path.name}.joblib")
+    path = model_dir / f"{artifact_stem(name, version)}.joblib"
     if manifest.artifact != path.name:
         raise ArtifactError(
             f"manifest names {manifest.artifact!r}, expected {path.name!r}"
