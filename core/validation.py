@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -141,6 +142,10 @@ class RecordValidator:
         # Built once: an Index made per frame infers its dtype every time.
         self._column_index = pd.Index(self._columns, dtype=object)
         self._dtypes = {field: _dtype(rules) for field, rules in self._schema.items()}
+        # One C-level call per record fetches every field (at least two of them).
+        self._fields_of = (
+            operator.itemgetter(*self._columns) if len(self._columns) > 1 else None
+        )
         self._new_validator()  # raises cerberus.SchemaError for a broken schema
         self._checks = compile_checks(self._schema, COERCERS)
 
@@ -162,7 +167,11 @@ class RecordValidator:
         if self._checks is None:
             return self._validate_each(records)
         total = len(records)
-        if all(type(record) is dict for record in records):
+        columns = self._complete_columns(records)
+        complete = columns is not None
+        if columns is not None:
+            proven = np.ones(total, dtype=bool)
+        elif all(type(record) is dict for record in records):
             columns = {
                 field: [record.get(field, MISSING) for record in records]
                 for field in self._columns
@@ -182,7 +191,8 @@ class RecordValidator:
         for check in self._checks:
             proven &= check.valid(columns[check.field])
         if proven.all():
-            return ValidatedBatch(self._frame(columns), list(range(total)), {}, total)
+            frame = self._frame(columns, may_miss=not complete)
+            return ValidatedBatch(frame, list(range(total)), {}, total)
         doubtful = np.flatnonzero(~proven).tolist()
         checked = self._validate_each([records[index] for index in doubtful])
         problems = {doubtful[row]: fields for row, fields in checked.problems.items()}
@@ -197,6 +207,18 @@ class RecordValidator:
                 for field, values in columns.items()
             }
         return ValidatedBatch(self._frame(columns), valid_rows, problems, total)
+
+    def _complete_columns(self, records: Sequence[Any]) -> dict[str, list[Any]] | None:
+        """Columns of records that all carry every field; None for any other batch."""
+        if self._fields_of is None or not records:
+            return None
+        try:
+            rows = list(map(self._fields_of, records))
+        except (KeyError, TypeError):  # a field is absent, or a record is no dict
+            return None
+        if not all(type(record) is dict for record in records):
+            return None  # a list or string record can be indexed by field too
+        return dict(zip(self._columns, map(list, zip(*rows, strict=True)), strict=True))
 
     def _validate_each(self, records: Sequence[Any]) -> ValidatedBatch:
         """Validate record by record with cerberus."""
@@ -222,19 +244,19 @@ class RecordValidator:
             self.to_frame(documents), valid_rows, problems, len(records), documents
         )
 
-    def _frame(self, columns: Mapping[str, list[Any]]) -> pd.DataFrame:
+    def _frame(
+        self, columns: Mapping[str, list[Any]], *, may_miss: bool = True
+    ) -> pd.DataFrame:
         """Build the typed frame from columns that may hold MISSING."""
         arrays = []
         size = 0
         for field in self._columns:
             values = columns[field]
             size = len(values)
-            if MISSING in values:
+            if may_miss and MISSING in values:
                 values = [None if value is MISSING else value for value in values]
-            dtype = self._dtypes[field]
-            if dtype == "float64" and None in values:
-                values = [np.nan if value is None else value for value in values]
-            arrays.append(np.array(values, dtype=dtype))
+            # numpy reads None as NaN in a float64 array
+            arrays.append(np.array(values, dtype=self._dtypes[field]))
         return _frame_from_arrays(arrays, self._column_index, size)
 
     def to_frame(self, documents: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
