@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import tempfile
@@ -13,8 +14,16 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
 
 from roost.core.settings import Settings
+from roost.core.workers import AcceptBalance
 
-__all__ = ["APP_FACTORY", "RoostServer", "gunicorn_options", "with_metrics_dir"]
+__all__ = [
+    "APP_FACTORY",
+    "WORKER_CLASS",
+    "RoostServer",
+    "gunicorn_options",
+    "heartbeat_dir",
+    "with_metrics_dir",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +35,8 @@ ACCESS_LOG_FORMAT = (
 _GUNICORN_SETTINGS = frozenset(setting.name for setting in KNOWN_SETTINGS)
 #: What gunicorn imports and calls in each worker.
 APP_FACTORY = "roost.core:create_app()"
+#: gthread, spreading new connections evenly over the workers.
+WORKER_CLASS = "roost.core.workers.BalancedThreadWorker"
 
 
 def with_metrics_dir(settings: Settings) -> Settings:
@@ -49,6 +60,23 @@ def _mark_worker_dead(path: Path, pid: int) -> None:
     from prometheus_client import multiprocess  # noqa: PLC0415
 
     multiprocess.mark_process_dead(pid, str(path))
+
+
+#: tmpfs, where gunicorn's per-request worker heartbeat costs no disk I/O.
+_SHARED_MEMORY = Path("/dev/shm")  # noqa: S108 - gunicorn's heartbeat, not data
+
+
+def heartbeat_dir() -> str | None:
+    """Pick where gunicorn keeps its worker heartbeat files.
+
+    Each worker touches its file on every pass of its event loop, once or
+    more per request; on a disk-backed /tmp that costs a journalled metadata
+    write each time. gunicorn's docs recommend /dev/shm (tmpfs) where it
+    exists; elsewhere gunicorn's own default stays.
+    """
+    if _SHARED_MEMORY.is_dir() and os.access(_SHARED_MEMORY, os.W_OK | os.X_OK):
+        return str(_SHARED_MEMORY)
+    return None
 
 
 def _warm_up() -> None:
@@ -85,7 +113,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {
         "bind": [f"{settings.host}:{settings.port}"],
         "workers": settings.workers,
-        "worker_class": "gthread",
+        "worker_class": WORKER_CLASS,
         "threads": settings.threads,
         "timeout": settings.timeout,
         "graceful_timeout": settings.graceful_timeout,
@@ -103,10 +131,20 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "wsgi_app": APP_FACTORY,
         "post_worker_init": _drain_on_sigterm,
     }
+    tmp_dir = heartbeat_dir()
+    if tmp_dir is not None:
+        options["worker_tmp_dir"] = tmp_dir
     if "control_socket_disable" in _GUNICORN_SETTINGS:
         # gunicorn >= 25.1 opens a control socket in $HOME, shared by every
         # server of the user; roost uses signals, not gunicornc.
         options["control_socket_disable"] = True
+    balance = AcceptBalance()
+
+    def pre_fork(server: Any, worker: Any) -> None:
+        taken = (getattr(w, "roost_slot", None) for w in server.WORKERS.values())
+        worker.roost_slot = balance.claim(taken)
+        worker.roost_balance = balance
+
     metrics_dir = settings.metrics_dir
     if metrics_dir is not None:
         # Exported before any worker imports prometheus-client: multiprocess mode.
@@ -115,10 +153,13 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
             f"ROOST_METRICS_DIR={metrics_dir}",
         ]
 
-        def child_exit(server: Any, worker: Any) -> None:
+    def child_exit(server: Any, worker: Any) -> None:
+        balance.release(getattr(worker, "roost_slot", None))
+        if metrics_dir is not None:
             _mark_worker_dead(metrics_dir, worker.pid)
 
-        options["child_exit"] = child_exit
+    options["pre_fork"] = pre_fork
+    options["child_exit"] = child_exit
 
     def on_starting(server: Any) -> None:
         if metrics_dir is not None:

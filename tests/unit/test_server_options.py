@@ -1,0 +1,53 @@
+"""The gunicorn options roost serves with."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gunicorn.util import load_class
+from gunicorn.workers.gthread import ThreadWorker
+
+from roost.core.server import WORKER_CLASS, gunicorn_options, heartbeat_dir
+from roost.core.settings import Settings
+from roost.core.workers import AcceptBalance, BalancedThreadWorker
+
+
+class TestGunicornOptions:
+    """Threaded, balanced workers whose heartbeat stays off the disk."""
+
+    def test_worker_class_is_the_balanced_gthread_worker(self) -> None:
+        """The named class resolves to roost's gthread subclass."""
+        options = gunicorn_options(Settings())
+        worker_class = load_class(options["worker_class"])
+        assert options["worker_class"] == WORKER_CLASS
+        assert worker_class is BalancedThreadWorker
+        assert issubclass(worker_class, ThreadWorker)
+
+    def test_pre_fork_gives_each_worker_its_own_slot(self) -> None:
+        """The master's hook hands out distinct slots of one shared table."""
+
+        class Worker:
+            roost_slot: int | None = None
+
+        class Arbiter:
+            WORKERS: dict[int, Worker] = {}  # noqa: RUF012
+
+        options = gunicorn_options(Settings())
+        arbiter = Arbiter()
+        first, second = Worker(), Worker()
+        options["pre_fork"](arbiter, first)
+        arbiter.WORKERS[1] = first
+        options["pre_fork"](arbiter, second)
+        assert {first.roost_slot, second.roost_slot} == {0, 1}
+        assert isinstance(first.roost_balance, AcceptBalance)
+        assert first.roost_balance is second.roost_balance
+
+    def test_heartbeat_files_live_in_shared_memory_when_it_exists(self) -> None:
+        """Touched per request, they belong on tmpfs when it is writable."""
+        shm = Path("/dev/shm")  # noqa: S108 - where gunicorn should put them
+        expected = (
+            str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+        )
+        assert heartbeat_dir() == expected
+        assert gunicorn_options(Settings()).get("worker_tmp_dir") == expected
