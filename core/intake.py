@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jiter
+import orjson
 
 from roost.core.errors import BadRequestError, PayloadTooLargeError
 
-__all__ = ["IntakeLimits", "parse_json", "records_from"]
+__all__ = ["IntakeLimits", "parse_json", "parse_with_jiter", "records_from"]
 
 #: Keys a `{"inputs": [...]}` body may carry beside `inputs`.
 _ENVELOPE_KEYS = frozenset({"inputs", "parameters", "id"})
@@ -39,6 +40,19 @@ def parse_json(raw: bytes, *, allow_nan: bool = False) -> Any:
     """
     if not raw.strip():
         raise BadRequestError("the request body is empty; send a JSON list of records")
+    if not allow_nan:
+        document = _parse_flat(raw)
+        if document is not _NOT_FLAT:
+            return document
+    return parse_with_jiter(raw, allow_nan=allow_nan)
+
+
+def parse_with_jiter(raw: bytes, *, allow_nan: bool = False) -> Any:
+    """Parse any JSON strictly with jiter, as `parse_json` does for bodies not flat.
+
+    Raises:
+        BadRequestError: the bytes are not strict JSON.
+    """
     try:
         # Caching string values too pays off: records repeat their labels.
         document = jiter.from_json(
@@ -50,6 +64,58 @@ def parse_json(raw: bytes, *, allow_nan: bool = False) -> Any:
     # times cheaper than searching the text for long exponents.
     if not allow_nan and not _all_finite(document):
         raise BadRequestError("the body holds a number too large for a float")
+    return document
+
+
+_NOT_FLAT = object()
+#: Digits become "0", so that one search finds any long run of them.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+#: orjson reads integers outside [-2**63, 2**64) as floats; they have 19+ digits.
+_LONG_DIGIT_RUN = b"0" * 19
+
+
+def _parse_flat(raw: bytes) -> Any:
+    """Parse a flat body with orjson, or return `_NOT_FLAT` to leave it to jiter.
+
+    Flat means a list of records whose values are scalars, bare or as the
+    list of a `{"inputs": [...]}` object: what predict bodies nearly always
+    are. For those, orjson (about twice as fast) gives exactly jiter's result:
+    it rejects NaN, Infinity, 1e400 and lone surrogates itself, and the
+    checks below prove the rest from byte counts, without a walk:
+
+    - every ":" outside strings ends one key, so a body with as many ":" as
+      the parsed top-level objects hold entries has no duplicate key and no
+      ":" in any string;
+    - as many "{" and "[" as top-level objects and lists means nothing
+      nested deeper;
+    - no run of 19 digits means no integer orjson would turn into a float.
+
+    Any doubt, and any orjson error, goes to jiter, whose messages stay.
+    """
+    if raw.translate(_DIGITS_TO_ZERO).find(_LONG_DIGIT_RUN) >= 0:
+        return _NOT_FLAT
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _NOT_FLAT
+    objects = entries = lists = 0
+    top = document.values() if type(document) is dict else (document,)
+    if type(document) is dict:
+        objects, entries = 1, len(document)
+    for value in top:
+        if type(value) is list:
+            lists += 1
+            records = [item for item in value if type(item) is dict]
+            objects += len(records)
+            entries += sum(map(len, records))
+        elif type(value) is dict:
+            return _NOT_FLAT
+    if (
+        raw.count(b":") != entries
+        or raw.count(b"{") != objects
+        or raw.count(b"[") != lists
+    ):
+        return _NOT_FLAT
     return document
 
 

@@ -19,7 +19,7 @@ from roost.controllers.errors import STATUS_BY_ERROR
 from roost.core import create_app
 from roost.core.coercion import COERCERS
 from roost.core.errors import BadRequestError, PayloadTooLargeError, RoostError
-from roost.core.intake import IntakeLimits, parse_json, records_from
+from roost.core.intake import IntakeLimits, parse_json, parse_with_jiter, records_from
 from roost.core.settings import Settings
 from roost.core.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
 from roost_house_prices.schema import INPUT_SCHEMA
@@ -555,3 +555,92 @@ class TestValidationEquivalence:
         except BadRequestError:
             return
         assert_same_as_plain_cerberus(INPUT_SCHEMA, validators["house-prices"], records)
+
+
+# ------------------------------------------------------------ orjson fast path
+
+_flat_records = st.lists(
+    st.lists(st.tuples(_key_tokens, _scalar_tokens), max_size=6).map(_object),
+    max_size=5,
+).map(_array)
+_flat_bodies = st.one_of(
+    _flat_records,
+    _flat_records.map(lambda records: '{"inputs":' + records + "}"),
+    st.tuples(_flat_records, _scalar_tokens).map(
+        lambda pair: '{"inputs":' + pair[0] + ',"id":' + pair[1] + "}"
+    ),
+    st.lists(_any_record_tokens, max_size=3).map(_array),
+    _json_tokens,
+)
+
+
+def _mutated(raw: bytes, position: int, byte: int) -> bytes:
+    """Replace, within a body, one byte with another."""
+    if not raw:
+        return raw
+    index = position % len(raw)
+    return raw[:index] + bytes([byte]) + raw[index + 1 :]
+
+
+def _outcome(parse: Any, raw: bytes) -> tuple[str, Any]:
+    """What a parser makes of raw: ("ok", exact shape) or ("error", message)."""
+    try:
+        return "ok", _exact(parse(raw))
+    except BadRequestError as error:
+        return "error", error.message
+
+
+def _exact(value: Any) -> Any:
+    """A value with every scalar tagged by type, so 1, 1.0, -0.0 and 0 differ."""
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    if isinstance(value, float):
+        return ("float", value.hex())
+    return (type(value).__name__, value)
+
+
+class TestFlatFastPath:
+    """Flat bodies parsed by orjson give exactly what jiter gives, errors included."""
+
+    @settings(PROPERTY, max_examples=400)
+    @example(text='[{"x": 1, "x": 2}]')
+    @example(text='[{"x": 18446744073709551616}]')
+    @example(text='[{"x": -9223372036854775809}]')
+    @example(text='[{"x": 1e400}]')
+    @example(text='[{"x": "a:b"}]')
+    @example(text='{"inputs": [{"x": 1}], "parameters": {"a": 1}}')
+    @example(text='[{"x": ' + "[" * 300 + "1" + "]" * 300 + "}]")  # jiter's depth
+    @given(text=_flat_bodies)
+    def test_same_outcome_as_jiter(self, text: str) -> None:
+        """Documents, values' types and bits, and error messages all agree."""
+        raw = _to_bytes(text, b"")
+        if not raw.strip():
+            return
+        assert _outcome(parse_json, raw) == _outcome(parse_with_jiter, raw)
+
+    @settings(PROPERTY, max_examples=300)
+    @given(
+        text=_flat_bodies,
+        position=st.integers(min_value=0),
+        byte=st.sampled_from(b'{}[]:,"\\0123456789eE.-+ nt\xff'),
+    )
+    def test_same_outcome_as_jiter_after_one_byte_changes(
+        self, text: str, position: int, byte: int
+    ) -> None:
+        """Near misses (a brace, quote, digit or colon changed) agree too."""
+        raw = _mutated(_to_bytes(text, b""), position, byte)
+        if not raw.strip():
+            return
+        assert _outcome(parse_json, raw) == _outcome(parse_with_jiter, raw)
+
+    def test_house_prices_bodies_take_the_fast_path_and_agree(self) -> None:
+        """The packaged test houses, as a predict body, parse the same both ways."""
+        frame = pd.read_csv(
+            Path(__file__).parents[2]
+            / "adapters/house-prices/src/roost_house_prices/data/test.csv"
+        ).head(200)
+        records = frame.astype(object).where(frame.notna(), None)
+        raw = json.dumps(records.to_dict(orient="records")).encode()
+        assert _outcome(parse_json, raw) == _outcome(parse_with_jiter, raw)
