@@ -29,6 +29,8 @@ _SUPPORTED_RULES = frozenset(
 )
 _NUMERIC = frozenset({"integer", "float", "number"})
 _KINDS = _NUMERIC | {"string", "boolean"}
+#: Value types numpy turns into float64 as Python would (None into NaN).
+_READ_BY_NUMPY = frozenset({int, float, type(None)})
 
 
 class _Missing:
@@ -78,7 +80,7 @@ class ColumnarCheck:
                 count=len(values),
             )
         if self.kind in _NUMERIC:
-            return self._numbers(values, mask)
+            return self._numbers(values, mask, present)
         if self.kind == "string":
             return self._strings(values, mask)
         return mask
@@ -111,9 +113,11 @@ class ColumnarCheck:
         above = self.minimum is None or number >= self.minimum
         return above and (self.maximum is None or number <= self.maximum)
 
-    def _numbers(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
+    def _numbers(
+        self, values: Sequence[Any], mask: np.ndarray, present: set[type]
+    ) -> np.ndarray:
         """Check range, finiteness and (for integers) wholeness, vectorised."""
-        numeric = _as_float64(values)
+        numeric = _as_float64(values, present)
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(numeric)
             if self.kind == "integer":
@@ -127,7 +131,10 @@ class ColumnarCheck:
         if not not_read.any():
             return mask & ok
         # NaN also marks what is no number (None, MISSING): the type mask decides.
-        return mask & (ok | (not_read & ~_is_number(values)))
+        number = np.zeros(len(values), dtype=bool)
+        for index in np.flatnonzero(not_read).tolist():
+            number[index] = type(values[index]) in (int, float)
+        return mask & (ok | (not_read & ~number))
 
     def _strings(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
         """Check allowed values as cerberus does, once per distinct string.
@@ -161,11 +168,14 @@ class ColumnarCheck:
         return self.allowed is None or value in self.allowed
 
 
-def _as_float64(values: Sequence[Any]) -> np.ndarray:
-    """Numbers as float64, anything else (or out of range) as NaN."""
-    if set(map(type, values)) <= {int, float}:
+def _as_float64(values: Sequence[Any], present: set[type]) -> np.ndarray:
+    """Numbers as float64, anything else (or out of range) as NaN.
+
+    `present` is the set of the values' types.
+    """
+    if present <= _READ_BY_NUMPY:
         try:
-            return np.array(values, dtype=np.float64)
+            return np.array(values, dtype=np.float64)  # None becomes NaN
         except OverflowError:
             pass
     return np.fromiter(
@@ -177,12 +187,6 @@ def _as_float64(values: Sequence[Any]) -> np.ndarray:
         ),
         dtype=np.float64,
         count=len(values),
-    )
-
-
-def _is_number(values: Sequence[Any]) -> np.ndarray:
-    return np.fromiter(
-        (type(value) in (int, float) for value in values), dtype=bool, count=len(values)
     )
 
 
