@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,12 @@ from roost_house_prices.transformers import (
 __all__ = ["CompiledPipeline"]
 
 
+#: Most labels a categorical lookup remembers (known ones plus rare ones met).
+_LOOKUP_LIMIT = 4096
+#: Up to this many rows, one object matrix beats taking columns one by one.
+_SMALL_FRAME = 256
+
+
 @dataclass(frozen=True)
 class _Categorical:
     """Raw label -> rank, with what missing and unknown labels become."""
@@ -36,10 +42,19 @@ class _Categorical:
     codes: Mapping[Any, float]
     missing: float | None
     other: float | None
+    #: `codes` plus None -> `missing`, plus rare labels met so far -> `other`,
+    #: so that most batches map in one pass. Grows to at most `_LOOKUP_LIMIT`.
+    lookup: dict[Any, float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lookup = dict(self.codes)
+        if self.missing is not None:
+            lookup[None] = self.missing
+        object.__setattr__(self, "lookup", lookup)
 
     def encode(self, var: str, values: list[Any]) -> np.ndarray:
         """Map labels to ranks; missing and unknown labels as the pipeline does."""
-        get = self.codes.get
+        get = self.lookup.get
         codes = [get(value) for value in values]
         if None in codes:
             codes = [
@@ -53,17 +68,23 @@ class _Categorical:
         code = self.missing if is_missing else self.other
         if code is None:
             raise PipelineInputError(f"{var}: cannot encode label {value!r}")
+        if type(value) is str and len(self.lookup) < _LOOKUP_LIMIT:
+            self.lookup[value] = code  # the same answer next time, in one pass
         return code
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every column of `frame` as an object array, in one pass.
+    """Every column of `frame` as a numpy array.
 
-    Taking columns one by one builds a Series each time (several µs apiece,
-    most of a small batch's cost); one object matrix sliced by column does not.
+    Up to `_SMALL_FRAME` rows, one object matrix sliced by column: taking
+    columns one by one builds a Series each time (about 7 µs apiece, most of
+    a small batch's cost). Beyond, column by column in their own dtypes:
+    turning every number into a Python object then costs more.
     """
-    values = frame.to_numpy(dtype=object)
-    return {str(name): values[:, j] for j, name in enumerate(frame.columns)}
+    if len(frame) <= _SMALL_FRAME:
+        values = frame.to_numpy(dtype=object)
+        return {str(name): values[:, j] for j, name in enumerate(frame.columns)}
+    return {str(name): series.to_numpy() for name, series in frame.items()}
 
 
 def _floats(values: np.ndarray) -> np.ndarray:
