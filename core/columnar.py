@@ -61,9 +61,18 @@ class ColumnarCheck:
 
     def valid(self, values: Sequence[Any]) -> np.ndarray:
         """Return a boolean mask: True where the value is certainly valid."""
+        return self.checked(values)[0]
+
+    def checked(self, values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the mask of `valid`, and the values as float64 if it read them.
+
+        Numbers read for the range checks (None and MISSING as NaN) are what
+        a float64 column of the valid values holds, so the frame can reuse them.
+        """
         if len(values) <= SMALL_BATCH:
             # numpy's fixed cost per call outweighs its speed on a few values
-            return np.array([self.value_ok(value) for value in values], dtype=bool)
+            mask = np.array([self.value_ok(value) for value in values], dtype=bool)
+            return mask, None
         fine_types = {bool} if self.kind == "boolean" else _python_types(self.kind)
         passing_types = set(fine_types)
         if self.nullable:
@@ -80,10 +89,11 @@ class ColumnarCheck:
                 count=len(values),
             )
         if self.kind in _NUMERIC:
-            return self._numbers(values, mask, present)
+            numeric = _as_float64(values, present)
+            return self._numbers(values, mask, numeric), numeric
         if self.kind == "string":
-            return self._strings(values, mask)
-        return mask
+            return self._strings(values, mask), None
+        return mask, None
 
     def value_ok(self, value: Any) -> bool:
         """Say whether one value is certainly valid (the rules of `valid`)."""
@@ -114,10 +124,9 @@ class ColumnarCheck:
         return above and (self.maximum is None or number <= self.maximum)
 
     def _numbers(
-        self, values: Sequence[Any], mask: np.ndarray, present: set[type]
+        self, values: Sequence[Any], mask: np.ndarray, numeric: np.ndarray
     ) -> np.ndarray:
         """Check range, finiteness and (for integers) wholeness, vectorised."""
-        numeric = _as_float64(values, present)
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(numeric)
             if self.kind == "integer":

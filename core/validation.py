@@ -188,14 +188,19 @@ class RecordValidator:
             proven = np.fromiter(
                 (type(record) is dict for record in records), dtype=bool, count=total
             )
+        numbers: dict[str, np.ndarray] = {}
         for check in self._checks:
-            proven &= check.valid(columns[check.field])
+            mask, numeric = check.checked(columns[check.field])
+            proven &= mask
+            if numeric is not None:
+                numbers[check.field] = numeric
         if proven.all():
-            frame = self._frame(columns, may_miss=not complete)
+            frame = self._frame(columns, may_miss=not complete, numbers=numbers)
             return ValidatedBatch(frame, list(range(total)), {}, total)
         doubtful = np.flatnonzero(~proven).tolist()
         checked = self._validate_each([records[index] for index in doubtful])
         problems = {doubtful[row]: fields for row, fields in checked.problems.items()}
+        columns = {field: list(values) for field, values in columns.items()}
         for row, index in enumerate(checked.valid_rows):
             document = checked.documents[row]
             for field in self._columns:
@@ -208,7 +213,9 @@ class RecordValidator:
             }
         return ValidatedBatch(self._frame(columns), valid_rows, problems, total)
 
-    def _complete_columns(self, records: Sequence[Any]) -> dict[str, list[Any]] | None:
+    def _complete_columns(
+        self, records: Sequence[Any]
+    ) -> dict[str, Sequence[Any]] | None:
         """Columns of records that all carry every field; None for any other batch."""
         if self._fields_of is None or not records:
             return None
@@ -218,7 +225,7 @@ class RecordValidator:
             return None
         if not all(type(record) is dict for record in records):
             return None  # a list or string record can be indexed by field too
-        return dict(zip(self._columns, map(list, zip(*rows, strict=True)), strict=True))
+        return dict(zip(self._columns, zip(*rows, strict=True), strict=True))
 
     def _validate_each(self, records: Sequence[Any]) -> ValidatedBatch:
         """Validate record by record with cerberus."""
@@ -245,18 +252,32 @@ class RecordValidator:
         )
 
     def _frame(
-        self, columns: Mapping[str, list[Any]], *, may_miss: bool = True
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        *,
+        may_miss: bool = True,
+        numbers: Mapping[str, np.ndarray] | None = None,
     ) -> pd.DataFrame:
-        """Build the typed frame from columns that may hold MISSING."""
+        """Build the typed frame from columns that may hold MISSING.
+
+        `numbers` holds columns the checks already read as float64 (valid
+        values only, MISSING and None as NaN): reused for number columns.
+        """
         arrays = []
         size = 0
+        numbers = numbers or {}
         for field in self._columns:
             values = columns[field]
             size = len(values)
+            dtype = self._dtypes[field]
+            numeric = numbers.get(field)
+            if numeric is not None and dtype in {"float64", "int64"}:
+                arrays.append(numeric if dtype == "float64" else numeric.astype(dtype))
+                continue
             if may_miss and MISSING in values:
                 values = [None if value is MISSING else value for value in values]
             # numpy reads None as NaN in a float64 array
-            arrays.append(np.array(values, dtype=self._dtypes[field]))
+            arrays.append(np.array(values, dtype=dtype))
         return _frame_from_arrays(arrays, self._column_index, size)
 
     def to_frame(self, documents: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
