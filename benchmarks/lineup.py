@@ -57,6 +57,9 @@ def _base_env(**variables: str) -> dict[str, str]:
     return env
 
 
+#: What each roost worker logs once its adapters are loaded.
+WORKER_READY_LINE = "adapter version(s) ready"
+
 #: roost's recommended micro-batching settings (README, "Micro-batching").
 BATCHING = {
     "ROOST_BATCH_MAX_ROWS": "64",
@@ -79,7 +82,14 @@ def _roost(engine: str, **extra: str) -> Callable[[Context], Launch]:
         )
         argv = [str(ctx.roost_python), "-m", "roost.core.cli", "serve"]
         argv += ["--port", str(port), "--workers", str(ctx.workers)]
-        return Launch(argv, env, port, "/health/ready", cleanup=(metrics,))
+        return Launch(
+            argv,
+            env,
+            port,
+            "/health/ready",
+            cleanup=(metrics,),
+            ready_log=(WORKER_READY_LINE, ctx.workers),
+        )
 
     return launch
 

@@ -59,6 +59,10 @@ class Launch:
     cwd: Path | None = None
     #: Files and folders to remove after the server stops.
     cleanup: tuple[Path, ...] = field(default=())
+    #: A line each worker logs once it serves, and how many workers must log
+    #: it: the readiness URL answers as soon as one worker does, and keep-alive
+    #: connections opened before the others start would all stay on that one.
+    ready_log: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -191,10 +195,17 @@ class RunningServer:
                 contextlib.suppress(OSError),
                 urllib.request.urlopen(url, timeout=2) as answer,  # noqa: S310 - loopback URL
             ):
-                if answer.status == 200:
+                if answer.status == 200 and self._all_workers_ready():
                     return time.monotonic() - started
             time.sleep(0.2)
         raise ServerError(f"not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def _all_workers_ready(self) -> bool:
+        if self.launch.ready_log is None:
+            return True
+        marker, workers = self.launch.ready_log
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text.count(marker) >= workers
 
     def post(self, path: str, body: bytes, timeout: float = 60.0) -> tuple[int, bytes]:
         """POST a JSON body; return the status and the response body."""
