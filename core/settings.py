@@ -28,7 +28,6 @@ _POSITIVE = (
     "timeout",
     "graceful_timeout",
     "max_in_flight",
-    "request_deadline",
     "queue_timeout",
     "batch_max_rows",
     "max_body_bytes",
@@ -77,7 +76,8 @@ class Settings:
     max_in_flight: int = 4
     #: Seconds a request may wait for a free prediction slot before 503.
     queue_timeout: float = 1.0
-    #: Seconds a prediction may take before the client gets 504.
+    #: Seconds a prediction may take before the client gets 504 (0: no
+    #: deadline; predictions then run on the request's own thread).
     request_deadline: float = 30.0
     #: Micro-batching: rows one merged predict call may take (1: off).
     batch_max_rows: int = 1
@@ -109,7 +109,12 @@ class Settings:
         for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in ("max_requests", "max_requests_jitter", "batch_max_wait"):
+        for name in (
+            "max_requests",
+            "max_requests_jitter",
+            "batch_max_wait",
+            "request_deadline",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(
                     f"{name} must not be negative, got {getattr(self, name)}"

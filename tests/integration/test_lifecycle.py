@@ -101,6 +101,24 @@ class TestDeadlineAndBackpressure:
             assert time.monotonic() - started < 3
             assert server.get("/health").status_code == 200
 
+    def test_no_deadline_answers_slow_predictions_when_they_end(
+        self, tmp_path: Path
+    ) -> None:
+        """ROOST_REQUEST_DEADLINE=0: no 504; slots still bound the work (503)."""
+        variables = {
+            "ROOST_REQUEST_DEADLINE": "0",
+            "ROOST_MAX_IN_FLIGHT": "1",
+            "ROOST_QUEUE_TIMEOUT": "0.2",
+        }
+        with run_server(tmp_path, **variables, **TESTING) as server:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                slow = pool.submit(sleep_request, server, 1.5)
+                time.sleep(0.5)
+                crowded = sleep_request(server, 0)
+                assert slow.result().status_code == 200
+            assert crowded.status_code == 503
+            assert slow.result().json()["predictions"] == [1.5]
+
     def test_full_worker_answers_503_with_retry_after(self, tmp_path: Path) -> None:
         """With every slot busy, a further prediction is refused, health still 200."""
         variables = {"ROOST_MAX_IN_FLIGHT": "1", "ROOST_QUEUE_TIMEOUT": "0.2"}

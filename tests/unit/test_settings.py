@@ -61,6 +61,11 @@ class TestDefaults:
             ("threads", 0, "threads must be positive, got 0"),
             ("timeout", 0, "timeout must be positive, got 0"),
             ("graceful_timeout", -5, "graceful_timeout must be positive, got -5"),
+            (
+                "request_deadline",
+                -1.0,
+                "request_deadline must not be negative, got -1.0",
+            ),
         ],
     )
     def test_invalid_field_values_are_refused(
@@ -69,6 +74,10 @@ class TestDefaults:
         """An invalid value raises ValueError naming the field and the value."""
         with pytest.raises(ValueError, match=re.escape(message)):
             Settings(**{field: value})
+
+    def test_a_request_deadline_of_zero_means_none(self) -> None:
+        """0 is accepted: predictions then run without a deadline."""
+        assert Settings(request_deadline=0).request_deadline == 0
 
     def test_port_beyond_the_tcp_range_is_refused(self) -> None:
         """A port above 65535 is refused at start-up, not when binding."""

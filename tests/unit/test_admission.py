@@ -1,0 +1,83 @@
+"""Admission control: bounded slots, a deadline on the pool, or none inline."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from roost.core.admission import Admission
+from roost.core.errors import DeadlineExceededError, OverloadedError
+
+
+def _thread_id() -> int:
+    return threading.get_ident()
+
+
+class TestWithDeadline:
+    """Predictions run on the pool; past the deadline the caller gets 504 at once."""
+
+    def test_work_runs_on_the_pool(self) -> None:
+        """The result comes back; the work ran on another thread."""
+        admission = Admission(max_in_flight=2, deadline=5)
+        assert admission.run(_thread_id) != threading.get_ident()
+
+    def test_slow_work_raises_at_the_deadline_and_keeps_its_slot(self) -> None:
+        """504 after the deadline; the slot frees only when the work ends."""
+        admission = Admission(max_in_flight=1, deadline=0.1, queue_timeout=0.05)
+        release = threading.Event()
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceededError):
+            admission.run(lambda: release.wait(5))
+        assert time.monotonic() - started < 2
+        with pytest.raises(OverloadedError):
+            admission.run(lambda: None)
+        release.set()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                assert admission.run(lambda: "free") == "free"
+                break
+            except OverloadedError:
+                time.sleep(0.01)
+        else:
+            pytest.fail("the slot was never released")
+
+
+class TestWithoutDeadline:
+    """A deadline of 0: work runs on the caller's thread, still within the slots."""
+
+    def test_work_runs_on_the_calling_thread(self) -> None:
+        """No hand-over: the caller's own thread computes the result."""
+        admission = Admission(max_in_flight=2, deadline=0)
+        assert admission.run(_thread_id) == threading.get_ident()
+
+    def test_slow_work_is_not_cut_short(self) -> None:
+        """Without a deadline, a slow prediction answers when it ends."""
+        admission = Admission(max_in_flight=1, deadline=0)
+        assert admission.run(lambda: time.sleep(0.2) or "late") == "late"
+
+    def test_full_slots_still_refuse_and_errors_free_the_slot(self) -> None:
+        """503 while every slot is busy; a failing prediction gives its slot back."""
+        admission = Admission(max_in_flight=1, deadline=0, queue_timeout=0.05)
+        inside, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            inside.set()
+            release.wait(5)
+
+        holder = threading.Thread(target=admission.run, args=(hold,))
+        holder.start()
+        assert inside.wait(5)
+        with pytest.raises(OverloadedError):
+            admission.run(lambda: None)
+        release.set()
+        holder.join(5)
+
+        def fail() -> None:
+            raise ValueError("broken")
+
+        with pytest.raises(ValueError, match="broken"):
+            admission.run(fail)
+        assert admission.run(lambda: "again") == "again"
