@@ -1,0 +1,132 @@
+"""Paired A/B: two roost servers that differ in settings, driven in alternation.
+
+On a shared machine absolute figures drift by 2x within minutes, even with no
+other load in sight. Two servers measured in alternating short wrk runs see
+the same drift, so their ratio holds; a change worth keeping shows the same
+sign in every pair. Usage (with roost's interpreter):
+
+    .venv/bin/python benchmarks/ab.py --b ROOST_REQUEST_DEADLINE=0
+    .venv/bin/python benchmarks/ab.py --b ROOST_MAX_IN_FLIGHT=1 --sizes 1,1000
+
+Both servers run `roost serve` with the benchmark's roost settings (see
+lineup.py) plus their own `VAR=VALUE`s, at the same time, on free ports.
+Prints, per payload size, each pair's requests/s and CPU ms per request and
+B's totals relative to A's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from lineup import SEED_ROUTE, SERVERS, Context
+from loadgen import run_wrk
+from run import WORK_DIR, prepare_workload
+from servers import RunningServer, cpu_seconds_between, start_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _assignments(pairs: Sequence[str]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise SystemExit(f"expected VAR=VALUE, got {pair!r}")
+        settings[name] = value
+    return settings
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--a", action="append", default=[], metavar="VAR=VALUE")
+    parser.add_argument("--b", action="append", default=[], metavar="VAR=VALUE")
+    parser.add_argument("--sizes", default="1,1000", help="records per request")
+    parser.add_argument("--pairs", type=int, default=5, help="A/B runs per size")
+    parser.add_argument("--duration", type=float, default=4.0, help="s per run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--roost-python", type=Path, default=ROOT / ".venv" / "bin" / "python"
+    )
+    parser.add_argument("--model-dir", type=Path, default=WORK_DIR / "models")
+    args = parser.parse_args(argv)
+    args.sizes = [int(size) for size in args.sizes.split(",")]
+    return args
+
+
+def _run(
+    server: RunningServer, body: Path, args: argparse.Namespace
+) -> tuple[int, float, int]:
+    """One wrk run: successful requests, server CPU seconds, errors."""
+    before = server.tree()
+    result = run_wrk(
+        server.base_url + SEED_ROUTE,
+        body,
+        connections=args.connections,
+        duration_s=args.duration,
+    )
+    cpu = cpu_seconds_between(before, server.tree())
+    return result.ok_requests, cpu, result.errors
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start A and B, alternate wrk runs on each, print the comparison."""
+    args = parse_args(argv)
+    payload_dir = WORK_DIR / "payloads"
+    prepare_workload(args, payload_dir)
+    ctx = Context(
+        args.roost_python, args.model_dir.resolve(), WORK_DIR, args.workers, {}
+    )
+    launches = {}
+    for side, extra in (("A", _assignments(args.a)), ("B", _assignments(args.b))):
+        launch = SERVERS["roost"].launch(ctx)
+        launches[side] = dataclasses.replace(launch, env={**launch.env, **extra})
+        shown = " ".join(f"{name}={value}" for name, value in extra.items())
+        print(f"{side}: {shown or '(the benchmark defaults)'}")
+    with contextlib.ExitStack() as stack:
+        servers = {
+            side: stack.enter_context(
+                start_server(launch, WORK_DIR / "logs" / f"ab-{side}.log")
+            )
+            for side, launch in launches.items()
+        }
+        for size in args.sizes:
+            body = payload_dir / f"roost-{size}.json"
+            totals = {side: [0, 0.0, 0] for side in servers}
+            for pair in range(args.pairs):
+                order = ("A", "B") if pair % 2 == 0 else ("B", "A")
+                cells = []
+                for side in order:
+                    requests, cpu, errors = _run(servers[side], body, args)
+                    total = totals[side]
+                    total[0], total[1], total[2] = (
+                        total[0] + requests,
+                        total[1] + cpu,
+                        total[2] + errors,
+                    )
+                    cells.append(
+                        f"{side} {requests / args.duration:8,.0f} req/s "
+                        f"{1000 * cpu / max(requests, 1):6.2f} ms CPU/req"
+                    )
+                    time.sleep(0.5)
+                print(f"{size:>5} records, pair {pair + 1}: " + " | ".join(cells))
+            (a_req, a_cpu, a_err), (b_req, b_cpu, b_err) = totals["A"], totals["B"]
+            print(
+                f"{size:>5} records: B/A requests {b_req / max(a_req, 1):.3f}, "
+                f"B/A CPU per request "
+                f"{(b_cpu / max(b_req, 1)) / max(a_cpu / max(a_req, 1), 1e-9):.3f}, "
+                f"errors A {a_err} B {b_err}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
