@@ -11,8 +11,10 @@ the packaged test.csv (the 24 model inputs, missing values as null):
 `/v1/predict/regression`), and `v2-N.json`, an Open Inference Protocol (V2)
 request with the pandas content type (MLServer). It then times, best of
 several repeats, the adapter's own `predict` (compiled and pipeline engines)
-and the bare scikit-learn `pipeline.predict` on the same rows, and prints one
-JSON object: wall and CPU seconds per call, and reference predictions in dollars.
+on the frame roost's validator builds from those rows, and the bare
+scikit-learn `pipeline.predict` on `pd.DataFrame(rows)` as the seed's API
+built it, and prints one JSON object: wall and CPU seconds per call, and
+reference predictions in dollars.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pandas as pd
 from cerberus import Validator
 
 from roost.core.adapter import AdapterContext
+from roost.core.validation import RecordValidator
 from roost_house_prices import config
 from roost_house_prices.adapter import HousePricesAdapter
 from roost_house_prices.dataset import load_dataset
@@ -123,18 +126,26 @@ def time_predictions(
     compiled = _adapter(model_dir, "compiled")
     reference = _adapter(model_dir, "pipeline")
     pipeline: Any = reference.context.load_artifact()  # the bare seed pipeline
-    calls: dict[str, Callable[[pd.DataFrame], object]] = {
-        "adapter-compiled": compiled.predict,
-        "adapter-pipeline": reference.predict,
-        "pipeline-predict": pipeline.predict,
+    # The adapters get the frame roost's validator builds from the rows (what
+    # the server hands them: object columns with None for missing labels);
+    # the bare pipeline gets pd.DataFrame(rows), as the seed's API built it.
+    # With pandas 3 the two differ: its default string dtype is Arrow-backed.
+    validator = RecordValidator(INPUT_SCHEMA)
+    calls: dict[str, tuple[Callable[[pd.DataFrame], object], str]] = {
+        "adapter-compiled": (compiled.predict, "roost"),
+        "adapter-pipeline": (reference.predict, "roost"),
+        "pipeline-predict": (pipeline.predict, "seed"),
     }
     wall: dict[str, dict[str, float]] = {key: {} for key in calls}
     cpu: dict[str, dict[str, float]] = {key: {} for key in calls}
     for size in sizes:
-        frame = pd.DataFrame(houses[:size], columns=list(config.FEATURES))
-        for key, predict in calls.items():
+        frames = {
+            "roost": validator.validate(list(houses[:size])).frame,
+            "seed": pd.DataFrame(houses[:size], columns=list(config.FEATURES)),
+        }
+        for key, (predict, kind) in calls.items():
             wall[key][str(size)], cpu[key][str(size)] = best_time(
-                lambda predict=predict, frame=frame: predict(frame), repeats
+                lambda predict=predict, frame=frames[kind]: predict(frame), repeats
             )
     frame = pd.DataFrame(houses[: max(sizes)], columns=list(config.FEATURES))
     prices = np.asarray(compiled.predict(frame), dtype=float)
