@@ -98,10 +98,11 @@ def _parse_flat(raw: bytes) -> Any:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return _NOT_FLAT
-    objects = entries = lists = 0
-    top = document.values() if type(document) is dict else (document,)
     if type(document) is dict:
-        objects, entries = 1, len(document)
+        objects, entries, top = 1, len(document), list(document.values())
+    else:
+        objects, entries, top = 0, 0, [document]
+    lists = 0
     for value in top:
         if type(value) is list:
             lists += 1

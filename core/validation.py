@@ -167,11 +167,12 @@ class RecordValidator:
         if self._checks is None:
             return self._validate_each(records)
         total = len(records)
-        columns = self._complete_columns(records)
+        all_dicts = all(type(record) is dict for record in records)
+        columns = self._complete_columns(records) if all_dicts else None
         complete = columns is not None
         if columns is not None:
             proven = np.ones(total, dtype=bool)
-        elif all(type(record) is dict for record in records):
+        elif all_dicts:
             columns = {
                 field: [record.get(field, MISSING) for record in records]
                 for field in self._columns
@@ -216,15 +217,13 @@ class RecordValidator:
     def _complete_columns(
         self, records: Sequence[Any]
     ) -> dict[str, Sequence[Any]] | None:
-        """Columns of records that all carry every field; None for any other batch."""
+        """Columns of dict records that all carry every field; else None."""
         if self._fields_of is None or not records:
             return None
         try:
             rows = list(map(self._fields_of, records))
-        except (KeyError, TypeError):  # a field is absent, or a record is no dict
+        except KeyError:  # a record lacks a field
             return None
-        if not all(type(record) is dict for record in records):
-            return None  # a list or string record can be indexed by field too
         return dict(zip(self._columns, zip(*rows, strict=True), strict=True))
 
     def _validate_each(self, records: Sequence[Any]) -> ValidatedBatch:
