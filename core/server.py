@@ -7,12 +7,14 @@ import os
 import shutil
 import signal
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
 
+from roost.core.affinity import can_pin, cpu_for_slot, pin_to, usable_cpus
 from roost.core.settings import Settings
 from roost.core.workers import AcceptBalance
 
@@ -103,6 +105,39 @@ def _drain_on_sigterm(worker: Any) -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
+def _cpu_pinning(settings: Settings) -> Callable[[Any, Any], None] | None:
+    """Return gunicorn's post_fork hook pinning each worker to its slot's CPU.
+
+    None when `cpu_affinity` is off or the platform cannot pin. The CPUs are
+    those the master may use, read once; worker slots come from `pre_fork`,
+    so a replaced worker takes over its predecessor's CPU.
+    """
+    if settings.cpu_affinity == "off":
+        return None
+    if not can_pin():
+        logger.warning(
+            "ROOST_CPU_AFFINITY=%s: this platform cannot pin processes to CPUs; "
+            "workers stay unpinned",
+            settings.cpu_affinity,
+        )
+        return None
+    cpus = usable_cpus()
+
+    def post_fork(server: Any, worker: Any) -> None:
+        slot = getattr(worker, "roost_slot", None)
+        if slot is None:  # more workers than balance slots: leave it free
+            return
+        cpu = cpu_for_slot(slot, cpus)
+        try:
+            pin_to(cpu)
+        except OSError as exc:  # the CPU went offline or out of the cgroup
+            server.log.warning("worker %s stays unpinned: %s", os.getpid(), exc)
+            return
+        server.log.info("worker %s pinned to CPU %d", os.getpid(), cpu)
+
+    return post_fork
+
+
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     """Return gunicorn's settings for these roost settings.
 
@@ -160,6 +195,9 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
 
     options["pre_fork"] = pre_fork
     options["child_exit"] = child_exit
+    post_fork = _cpu_pinning(settings)
+    if post_fork is not None:
+        options["post_fork"] = post_fork
 
     def on_starting(server: Any) -> None:
         if metrics_dir is not None:

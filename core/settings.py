@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from roost.core.affinity import AFFINITY_MODES
+
 __all__ = ["PROFILES", "Settings", "default_model_dir"]
 
 PROFILES = ("development", "testing", "production")
@@ -79,6 +81,8 @@ class Settings:
     #: Seconds a prediction may take before the client gets 504 (0: no
     #: deadline; predictions then run on the request's own thread).
     request_deadline: float = 30.0
+    #: `auto` pins worker n to the n-th usable CPU; `off` leaves it to the kernel.
+    cpu_affinity: str = "off"
     #: Micro-batching: rows one merged predict call may take (1: off).
     batch_max_rows: int = 1
     #: Micro-batching: seconds the first request waits for company.
@@ -103,6 +107,10 @@ class Settings:
             raise ValueError(
                 f"library_mismatch {self.library_mismatch!r} is not one of "
                 f"{LIBRARY_POLICIES}"
+            )
+        if self.cpu_affinity not in AFFINITY_MODES:
+            raise ValueError(
+                f"cpu_affinity {self.cpu_affinity!r} is not one of {AFFINITY_MODES}"
             )
         if not 0 <= self.port <= MAX_PORT:
             raise ValueError(f"port must be between 0 and {MAX_PORT}, got {self.port}")

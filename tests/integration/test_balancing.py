@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from server_harness import RunningServer, run_server
+from server_harness import RunningServer, run_server, wait_for_workers, worker_pids
 
 pytestmark = pytest.mark.integration
 
@@ -19,12 +19,6 @@ TESTING = {
 }
 _ESTABLISHED = "01"
 _REQUEST = b"GET /health HTTP/1.1\r\nHost: roost\r\n\r\n"
-
-
-def worker_pids(server: RunningServer) -> set[int]:
-    """Return the PIDs of the gunicorn master's live children."""
-    path = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    return {int(pid) for pid in path.read_text().split()}
 
 
 def connections_per_worker(server: RunningServer) -> Counter[int]:
@@ -56,15 +50,6 @@ def open_burst(server: RunningServer, size: int) -> list[socket.socket]:
         client.settimeout(10)
         assert client.recv(65536).startswith(b"HTTP/1.1 200")
     return clients
-
-
-def wait_for_workers(server: RunningServer, workers: int) -> None:
-    """Wait until every worker has loaded its adapters (and so accepts)."""
-    deadline = time.monotonic() + 30
-    while server.log_text().count("adapter version(s) ready") < workers:
-        assert time.monotonic() < deadline, "the workers did not all start"
-        time.sleep(0.1)
-    time.sleep(0.3)
 
 
 class TestConnectionBalance:

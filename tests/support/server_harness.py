@@ -128,3 +128,18 @@ def run_server(
         yield server
     finally:
         server.stop()
+
+
+def worker_pids(server: RunningServer) -> set[int]:
+    """Return the PIDs of the gunicorn master's live children."""
+    path = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return {int(pid) for pid in path.read_text().split()}
+
+
+def wait_for_workers(server: RunningServer, workers: int) -> None:
+    """Wait until every worker has loaded its adapters (and so accepts)."""
+    deadline = time.monotonic() + 30
+    while server.log_text().count("adapter version(s) ready") < workers:
+        assert time.monotonic() < deadline, "the workers did not all start"
+        time.sleep(0.1)
+    time.sleep(0.3)

@@ -8,6 +8,7 @@ from pathlib import Path
 from gunicorn.util import load_class
 from gunicorn.workers.gthread import ThreadWorker
 
+from roost.core.affinity import can_pin
 from roost.core.server import WORKER_CLASS, gunicorn_options, heartbeat_dir
 from roost.core.settings import Settings
 from roost.core.workers import AcceptBalance, BalancedThreadWorker
@@ -23,6 +24,13 @@ class TestGunicornOptions:
         assert options["worker_class"] == WORKER_CLASS
         assert worker_class is BalancedThreadWorker
         assert issubclass(worker_class, ThreadWorker)
+
+    def test_workers_are_pinned_only_when_asked(self) -> None:
+        """A post_fork hook pins workers with cpu_affinity=auto, and only then."""
+        assert "post_fork" not in gunicorn_options(Settings())
+        pinned = gunicorn_options(Settings(cpu_affinity="auto"))
+        assert ("post_fork" in pinned) == can_pin()
+        assert callable(pinned.get("post_fork", print))
 
     def test_pre_fork_gives_each_worker_its_own_slot(self) -> None:
         """The master's hook hands out distinct slots of one shared table."""

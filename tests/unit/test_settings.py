@@ -31,6 +31,7 @@ class TestDefaults:
         assert settings.max_body_bytes == 8 * 1024 * 1024
         assert settings.max_records == 10_000
         assert settings.request_deadline == 30.0
+        assert settings.cpu_affinity == "off"
         assert settings.timeout == 30
         assert settings.graceful_timeout == 30
         assert settings.log_level == "info"
@@ -333,6 +334,10 @@ class TestFromEnv:
                 "ROOST_GRACEFUL_TIMEOUT='soon' is not an integer",
             ),
             ({"ROOST_LOG_FORMAT": "xml"}, "log_format 'xml' is not 'text' or 'json'"),
+            (
+                {"ROOST_CPU_AFFINITY": "on"},
+                "cpu_affinity 'on' is not one of ('off', 'auto')",
+            ),
         ],
     )
     def test_invalid_values_are_refused_clearly(
@@ -341,6 +346,10 @@ class TestFromEnv:
         """A bad value raises ValueError naming the variable or field and the value."""
         with pytest.raises(ValueError, match=re.escape(message)):
             Settings.from_env(environ)
+
+    def test_cpu_affinity_variable(self) -> None:
+        """ROOST_CPU_AFFINITY=auto asks for one CPU per worker."""
+        assert Settings.from_env({"ROOST_CPU_AFFINITY": "auto"}).cpu_affinity == "auto"
 
     def test_invalid_port_fallback_names_port(self) -> None:
         """A bad PORT (with ROOST_PORT unset) is reported under the name PORT."""
