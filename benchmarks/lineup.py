@@ -4,6 +4,7 @@
 |---|---|
 | `roost` | `roost serve` (gunicorn gthread), house-prices' compiled engine |
 | `roost-batched` | the same with the README's micro-batching settings |
+| `roost-pinned` | the same with `ROOST_CPU_AFFINITY=auto`: one CPU per worker |
 | `roost-pipeline` | the same with `engine=pipeline`: the unmodified pipeline |
 | `seed` | the seed's stack re-created: Flask + marshmallow on gunicorn sync workers |
 | `mlserver` | MLServer 1.7.1's scikit-learn runtime on the same pickled pipeline |
@@ -206,6 +207,15 @@ SERVERS: dict[str, ServerSpec] = {
             "roost",
             None,
             _roost("compiled", **BATCHING),
+            _seed_prices,
+        ),
+        ServerSpec(
+            "roost-pinned",
+            "roost (compiled, CPU-pinned workers)",
+            SEED_ROUTE,
+            "roost",
+            None,
+            _roost("compiled", ROOST_CPU_AFFINITY="auto"),
             _seed_prices,
         ),
         ServerSpec(
