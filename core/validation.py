@@ -189,12 +189,7 @@ class RecordValidator:
             proven = np.fromiter(
                 (type(record) is dict for record in records), dtype=bool, count=total
             )
-        numbers: dict[str, np.ndarray] = {}
-        for check in self._checks:
-            mask, numeric = check.checked(columns[check.field])
-            proven &= mask
-            if numeric is not None:
-                numbers[check.field] = numeric
+        numbers = self._check_columns(columns, proven)
         if proven.all():
             frame = self._frame(columns, may_miss=not complete, numbers=numbers)
             return ValidatedBatch(frame, list(range(total)), {}, total)
@@ -213,6 +208,36 @@ class RecordValidator:
                 for field, values in columns.items()
             }
         return ValidatedBatch(self._frame(columns), valid_rows, problems, total)
+
+    def validate_columns(
+        self, columns: Mapping[str, Sequence[Any]], total: int
+    ) -> ValidatedBatch | None:
+        """Validate complete columns (every record has every field) at once.
+
+        Returns None when a value cannot be proven valid column-wise: the
+        caller then validates the records themselves, so that cerberus
+        words the errors. Otherwise the same batch as `validate`.
+        """
+        if self._checks is None:
+            return None
+        proven = np.ones(total, dtype=bool)
+        numbers = self._check_columns(columns, proven)
+        if not proven.all():
+            return None
+        frame = self._frame(columns, may_miss=False, numbers=numbers)
+        return ValidatedBatch(frame, list(range(total)), {}, total)
+
+    def _check_columns(
+        self, columns: Mapping[str, Sequence[Any]], proven: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Clear `proven` where a check fails; return the numbers the checks read."""
+        numbers: dict[str, np.ndarray] = {}
+        for check in self._checks or ():
+            mask, numeric = check.checked(columns[check.field])
+            proven &= mask
+            if numeric is not None:
+                numbers[check.field] = numeric
+        return numbers
 
     def _complete_columns(
         self, records: Sequence[Any]
