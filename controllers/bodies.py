@@ -13,7 +13,7 @@ import falcon
 from roost.core.errors import BadRequestError, PayloadTooLargeError
 from roost.core.intake import IntakeLimits, parse_json, records_from
 
-__all__ = ["read_body", "read_json", "read_records", "wants_partial"]
+__all__ = ["read_body", "read_json", "read_json_bytes", "read_records", "wants_partial"]
 
 _READ_CHUNK = 1024 * 1024
 
@@ -115,6 +115,21 @@ def _body_clock(sock: Any, timeout: float) -> Iterator[_BodyClock]:
                 sock.settimeout(previous)
 
 
+def read_json_bytes(req: falcon.Request, limits: IntakeLimits) -> bytes:
+    """Read a body sent as JSON, not yet parsed.
+
+    Raises:
+        falcon.HTTPUnsupportedMediaType: the content type is not JSON.
+        PayloadTooLargeError: over the size limit.
+    """
+    if not _is_json(req.content_type):
+        raise falcon.HTTPUnsupportedMediaType(
+            title="Unsupported media type",
+            description=f"send JSON with Content-Type: {falcon.MEDIA_JSON}",
+        )
+    return read_body(req, limits.max_body_bytes, limits.body_timeout)
+
+
 def read_json(req: falcon.Request, limits: IntakeLimits) -> Any:
     """Read and strictly parse a JSON body.
 
@@ -123,12 +138,7 @@ def read_json(req: falcon.Request, limits: IntakeLimits) -> Any:
         PayloadTooLargeError: over the size limit.
         BadRequestError: not strict JSON.
     """
-    if not _is_json(req.content_type):
-        raise falcon.HTTPUnsupportedMediaType(
-            title="Unsupported media type",
-            description=f"send JSON with Content-Type: {falcon.MEDIA_JSON}",
-        )
-    return parse_json(read_body(req, limits.max_body_bytes, limits.body_timeout))
+    return parse_json(read_json_bytes(req, limits))
 
 
 def read_records(

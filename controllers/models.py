@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from roost.controllers.bodies import read_records, wants_partial
+from roost.controllers.bodies import read_json_bytes, wants_partial
 from roost.core.predictions import PredictionService
 from roost.views.models import (
     render_model,
@@ -61,7 +61,8 @@ class PredictResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         partial = wants_partial(req)
-        records = read_records(req, self._service.limits)
+        raw = read_json_bytes(req, self._service.limits)
+        records = self._service.intake(raw, name, version)
         req.context.model = name
         result = self._service.predict(name, records, version, partial=partial)
         req.context.model_version = result.version
@@ -76,7 +77,10 @@ class SeedRegressionResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Predict valid rows; list invalid ones under `errors` (status 200)."""
-        records = read_records(req, self._service.limits, allow_envelope=False)
+        raw = read_json_bytes(req, self._service.limits)
+        records = self._service.intake(
+            raw, self._service.find_default_model("regression"), allow_envelope=False
+        )
         name = req.context.model = self._service.default_model("regression")
         result = self._service.predict(name, records, partial=True)
         req.context.model_version = result.version

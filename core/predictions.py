@@ -18,11 +18,13 @@ from roost.core.batching import MicroBatcher
 from roost.core.errors import (
     AdapterError,
     AdapterNotFoundError,
+    AdapterNotReadyError,
     PredictionError,
     RequestValidationError,
 )
-from roost.core.intake import IntakeLimits
+from roost.core.intake import IntakeLimits, parse_json, records_from
 from roost.core.metrics import Metrics
+from roost.core.record_columns import ColumnDecoder, RecordColumns
 from roost.core.registry import AdapterEntry, Registry
 from roost.core.validation import RecordValidator
 
@@ -63,6 +65,7 @@ class PredictionService:
         self._draining = threading.Event()
         self._batchers: dict[tuple[str, str], MicroBatcher] = {}
         self._validators: dict[tuple[str, str], RecordValidator] = {}
+        self._decoders: dict[tuple[str, str], ColumnDecoder] = {}
         for entry in registry.entries():
             if entry.ready and entry.adapter_class is not None and entry.version:
                 try:
@@ -74,6 +77,10 @@ class PredictionService:
                     entry.error = f"invalid input schema: {exc}"
                     continue
                 self._validators[(entry.name, entry.version)] = validator
+                if validator.columnar and len(validator.columns) > 1:
+                    self._decoders[(entry.name, entry.version)] = ColumnDecoder(
+                        validator.columns
+                    )
         for entry in registry.entries():
             if entry.version is not None:
                 self.metrics.ready.labels(entry.name, entry.version).set(
@@ -103,18 +110,66 @@ class PredictionService:
         Raises:
             AdapterNotFoundError: no adapter for that task is installed.
         """
+        name = self.find_default_model(task)
+        if name is None:
+            raise AdapterNotFoundError(f"(default {task} model)")
+        return name
+
+    def find_default_model(self, task: str = "regression") -> str | None:
+        """Name the model behind the seed's alias route, None if there is none."""
         if self._default_model is not None:
             return self._default_model
         for name in self.registry.names():
             entry = self.registry.default(name)
             if entry.adapter_class is not None and entry.adapter_class.task == task:
                 return name
-        raise AdapterNotFoundError(f"(default {task} model)")
+        return None
+
+    def intake(
+        self,
+        raw: bytes,
+        name: str | None,
+        version: str | None = None,
+        *,
+        allow_envelope: bool = True,
+    ) -> list[Any] | RecordColumns:
+        """Read a predict body's records for model `name` (None: no model known).
+
+        Bodies of complete flat records are decoded straight into the
+        model's columns (`roost.core.record_columns`); any other body is
+        parsed strictly into a list of records, with the same errors.
+
+        Raises:
+            BadRequestError: the body is not strict JSON or not records.
+            PayloadTooLargeError: more records than allowed.
+        """
+
+        def strict() -> list[Any]:
+            return records_from(
+                parse_json(raw), self.limits, allow_envelope=allow_envelope
+            )
+
+        decoder = self._decoder(name, version)
+        if decoder is not None:
+            columns = decoder.decode(raw, self.limits, strict)
+            if columns is not None:
+                return columns
+        return strict()
+
+    def _decoder(self, name: str | None, version: str | None) -> ColumnDecoder | None:
+        """The column decoder of the version `predict` will use, if it has one."""
+        if name is None:
+            return None
+        try:
+            entry = self.registry.get(name, version)
+        except (AdapterNotFoundError, AdapterNotReadyError):
+            return None  # reported by `predict`, after the body's own errors
+        return self._decoders.get((entry.name, str(entry.version)))
 
     def predict(
         self,
         name: str,
-        records: Sequence[Any],
+        records: Sequence[Any] | RecordColumns,
         version: str | None = None,
         *,
         partial: bool = False,
@@ -134,10 +189,21 @@ class PredictionService:
         return self._admission.run(lambda: self._predict(entry, records, partial))
 
     def _predict(
-        self, entry: AdapterEntry, records: Sequence[Any], partial: bool
+        self,
+        entry: AdapterEntry,
+        records: Sequence[Any] | RecordColumns,
+        partial: bool,
     ) -> PredictionResult:
         version = str(entry.version)
-        batch = self._validators[(entry.name, version)].validate(records)
+        validator = self._validators[(entry.name, version)]
+        batch = None
+        if isinstance(records, RecordColumns):
+            if records.fields == tuple(validator.columns):
+                batch = validator.validate_columns(records.columns, records.count)
+            if batch is None:  # cerberus words the errors, record by record
+                records = records.records()
+        if batch is None:
+            batch = validator.validate(records)
         if batch.problems:
             self.metrics.validation_failures.labels(entry.name, version).inc(
                 len(batch.problems)

@@ -20,6 +20,7 @@ from roost.core import create_app
 from roost.core.coercion import COERCERS
 from roost.core.errors import BadRequestError, PayloadTooLargeError, RoostError
 from roost.core.intake import IntakeLimits, parse_json, parse_with_jiter, records_from
+from roost.core.record_columns import ColumnDecoder
 from roost.core.settings import Settings
 from roost.core.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
 from roost_house_prices.schema import INPUT_SCHEMA
@@ -644,3 +645,169 @@ class TestFlatFastPath:
         records = frame.astype(object).where(frame.notna(), None)
         raw = json.dumps(records.to_dict(orient="records")).encode()
         assert _outcome(parse_json, raw) == _outcome(parse_with_jiter, raw)
+
+
+# ---------------------------------------------------------- column decoding
+
+_schema_bodies = st.sampled_from(sorted(SCHEMAS)).flatmap(
+    lambda name: st.tuples(
+        st.just(name),
+        st.lists(_record_tokens(SCHEMAS[name]), max_size=4).map(_array),
+    )
+)
+
+
+def _strict_columns(
+    fields: tuple[str, ...], raw: bytes, limits: IntakeLimits
+) -> dict[str, list[Any]] | None:
+    """The columns the strict path gives, when every record has exactly `fields`."""
+    try:
+        records = records_from(parse_json(raw), limits)
+    except (BadRequestError, PayloadTooLargeError):
+        return None
+    if not all(isinstance(r, dict) and set(r) == set(fields) for r in records):
+        return None
+    return {field: [_exact(r[field]) for r in records] for field in fields}
+
+
+def _decoded_columns(
+    decoder: ColumnDecoder, raw: bytes, limits: IntakeLimits
+) -> dict[str, list[Any]] | None:
+    decoded = decoder.decode(raw, limits, list)
+    if decoded is None:
+        return None
+    assert decoded.fields == decoder.fields
+    assert all(len(values) == decoded.count for values in decoded.columns.values())
+    return {
+        field: [_exact(v) for v in decoded.columns[field]] for field in decoded.fields
+    }
+
+
+class TestColumnDecoding:
+    """Bodies decoded into columns hold exactly what the strict path gives."""
+
+    @settings(PROPERTY, max_examples=300)
+    @example(
+        case=("echo", '[{"x": 1, "label": "a", "count": 2, "x": 3}]'), limits=LIMITS[0]
+    )
+    @example(case=("echo", '[{"x": 1, "label": "a:b", "count": 2}]'), limits=LIMITS[0])
+    @example(
+        case=("echo", '[{"x": 1e400, "label": "a", "count": 2}]'), limits=LIMITS[0]
+    )
+    @example(case=("echo", '[{"x": [1], "label": "a", "count": 2}]'), limits=LIMITS[0])
+    @example(case=("echo", '[{"x": 1, "label": "a"}]'), limits=LIMITS[0])
+    @example(
+        case=("echo", '[{"x": 1, "label": "a", "count": 2, "id": 7}]'), limits=LIMITS[0]
+    )
+    @example(
+        case=("echo", '[{"x": 1, "label": "\\u0061", "count": 1e2}]'), limits=LIMITS[0]
+    )
+    @example(
+        case=("echo", '[{"x": 99999999999999999999999, "label": null, "count": 0}]'),
+        limits=LIMITS[0],
+    )
+    @given(case=_schema_bodies, limits=st.sampled_from(LIMITS))
+    def test_columns_equal_the_strict_path_or_none(
+        self, case: tuple[str, str], limits: IntakeLimits
+    ) -> None:
+        """Decoded columns equal the strict records' values, types and bits."""
+        name, text = case
+        fields = tuple(SCHEMAS[name])
+        raw = _to_bytes(text, b"")
+        decoded = _decoded_columns(ColumnDecoder(fields), raw, limits)
+        if decoded is not None:
+            assert decoded == _strict_columns(fields, raw, limits)
+
+    @settings(PROPERTY, max_examples=300)
+    @given(
+        case=_schema_bodies,
+        position=st.integers(min_value=0),
+        byte=st.sampled_from(b'{}[]:,"\\0123456789eE.-+ nt\xff'),
+    )
+    def test_columns_after_one_byte_changes_equal_the_strict_path_or_none(
+        self, case: tuple[str, str], position: int, byte: int
+    ) -> None:
+        """Near misses (a brace, quote, digit or colon changed) agree too."""
+        name, text = case
+        fields = tuple(SCHEMAS[name])
+        raw = _mutated(_to_bytes(text, b""), position, byte)
+        decoded = _decoded_columns(ColumnDecoder(fields), raw, IntakeLimits())
+        if decoded is not None:
+            assert decoded == _strict_columns(fields, raw, IntakeLimits())
+
+    @pytest.mark.parametrize(
+        ("body", "why"),
+        [
+            (b'[{"x": 1, "label": "a", "count": 2, "x": 3}]', "duplicate key"),
+            (b'[{"x": 1, "label": "a:b", "count": 2}]', "':' in a string"),
+            (b'{"inputs": [{"x": 1, "label": "a", "count": 2}]}', "envelope"),
+            (b'[{"x": [1], "label": "a", "count": 2}]', "nested value"),
+            (b'[{"x": 1, "label": "a"}]', "missing field"),
+            (b'[{"x": 1, "label": "a", "count": 2, "id": 7}]', "unknown field"),
+            (b'[{"x": NaN, "label": "a", "count": 2}]', "NaN"),
+            (b'[{"x": 1e400, "label": "a", "count": 2}]', "beyond float range"),
+            (b"[]", "no records"),
+            (b"", "empty body"),
+            (b'[{"x": 1, "label": "a", "count": 2}] x', "trailing bytes"),
+        ],
+    )
+    def test_declines_what_only_the_strict_path_can_answer(
+        self, body: bytes, why: str
+    ) -> None:
+        """Anything but complete flat records goes the strict way."""
+        decoder = ColumnDecoder(tuple(ECHO_SCHEMA))
+        assert decoder.decode(body, IntakeLimits(), list) is None, why
+
+    def test_declines_over_the_limits(self) -> None:
+        """Too many records or fields: the strict path words the error."""
+        decoder = ColumnDecoder(tuple(ECHO_SCHEMA))
+        body = json.dumps([{"x": 1, "label": "a", "count": 2}] * 4).encode()
+        assert decoder.decode(body, IntakeLimits(), list) is not None
+        assert decoder.decode(body, IntakeLimits(max_records=3), list) is None
+        tight = IntakeLimits(max_fields_per_record=2)
+        assert decoder.decode(body, tight, list) is None
+
+    def test_needs_two_fields(self) -> None:
+        """One field would make the column reader return values, not rows."""
+        with pytest.raises(ValueError, match="two fields"):
+            ColumnDecoder(("x",))
+
+    def test_house_prices_bodies_are_decoded_and_predicted_alike(self) -> None:
+        """Test houses take the column path; answers equal the strict path's."""
+        frame = pd.read_csv(
+            Path(__file__).parents[2]
+            / "adapters/house-prices/src/roost_house_prices/data/test.csv"
+        ).head(300)
+        records = frame[list(INPUT_SCHEMA)].astype(object)
+        records = records.where(records.notna(), None).to_dict(orient="records")
+        raw = json.dumps(records).encode()
+        fields = tuple(INPUT_SCHEMA)
+        assert _decoded_columns(ColumnDecoder(fields), raw, IntakeLimits()) == (
+            _strict_columns(fields, raw, IntakeLimits())
+        )
+
+    @settings(PROPERTY, max_examples=200)
+    @example(text='[{"x": 1, "label": "a", "count": 2}]', partial=False)
+    @example(text='[{"x": 1, "label": "c", "count": 2}]', partial=False)
+    @example(text='[{"x": "1.5", "label": "a", "count": -1}]', partial=True)
+    @given(
+        text=st.lists(_record_tokens(ECHO_SCHEMA), min_size=1, max_size=4).map(_array),
+        partial=st.booleans(),
+    )
+    def test_service_answers_as_on_the_strict_path(
+        self, app_client: falcon.testing.TestClient, text: str, partial: bool
+    ) -> None:
+        """Predictions, problems and errors match the strict records' exactly."""
+        service = app_client.app.service
+        raw = _to_bytes(text, b"")
+
+        def answer(records: Any) -> tuple[str, Any]:
+            try:
+                result = service.predict("echo", records(), "1.0", partial=partial)
+            except RoostError as error:
+                return type(error).__name__, (error.message, error.__dict__)
+            return "ok", (_exact(result.predictions), result.problems, result.total)
+
+        assert answer(lambda: service.intake(raw, "echo", "1.0")) == answer(
+            lambda: records_from(parse_json(raw), service.limits)
+        )
