@@ -1,12 +1,16 @@
-"""CPU affinity: each gunicorn worker on a core of its own, when asked.
+"""CPU affinity: each gunicorn worker on a core of its own.
 
 A worker's threads take turns on the GIL, so a worker of a model that holds
 the GIL uses one core at a time anyway. Left free, the kernel moves its
 threads between cores at every hand-over (request thread, prediction pool,
 keep-alive poller) and each move starts on a cold cache. Pinning each worker
 to one core, as nginx's `worker_cpu_affinity auto` does, keeps its data warm.
-Models that compute on several cores (BLAS, native runtimes with their own
-threads) would be confined to one, which is why it is off by default.
+
+By default (`auto`) workers are pinned only when there is exactly one per
+usable CPU: the layout that already gives each worker one core's worth of
+time. With fewer workers than CPUs nothing is pinned, so that models that
+compute on several cores (BLAS, native runtimes with their own threads)
+keep them; `on` and `off` force either way.
 """
 
 from __future__ import annotations
@@ -14,10 +18,27 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-__all__ = ["AFFINITY_MODES", "can_pin", "cpu_for_slot", "pin_to", "usable_cpus"]
+__all__ = [
+    "AFFINITY_MODES",
+    "can_pin",
+    "cpu_for_slot",
+    "pin_to",
+    "pins_workers",
+    "usable_cpus",
+]
 
-#: `off`: the kernel places workers; `auto`: worker slot n runs on the n-th usable CPU.
-AFFINITY_MODES = ("off", "auto")
+#: `on`: worker slot n runs on the n-th usable CPU (round-robin); `off`: the
+#: kernel places workers; `auto`: `on` when workers and usable CPUs are as many.
+AFFINITY_MODES = ("auto", "on", "off")
+
+
+def pins_workers(mode: str, workers: int, cpus: Sequence[int]) -> bool:
+    """Say whether `mode` pins `workers` workers on these usable CPUs."""
+    if mode not in AFFINITY_MODES:
+        raise ValueError(f"cpu_affinity {mode!r} is not one of {AFFINITY_MODES}")
+    if mode == "auto":
+        return workers == len(cpus)
+    return mode == "on"
 
 
 def can_pin() -> bool:

@@ -14,7 +14,13 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
 
-from roost.core.affinity import can_pin, cpu_for_slot, pin_to, usable_cpus
+from roost.core.affinity import (
+    can_pin,
+    cpu_for_slot,
+    pin_to,
+    pins_workers,
+    usable_cpus,
+)
 from roost.core.settings import Settings
 from roost.core.workers import AcceptBalance
 
@@ -108,20 +114,21 @@ def _drain_on_sigterm(worker: Any) -> None:
 def _cpu_pinning(settings: Settings) -> Callable[[Any, Any], None] | None:
     """Return gunicorn's post_fork hook pinning each worker to its slot's CPU.
 
-    None when `cpu_affinity` is off or the platform cannot pin. The CPUs are
-    those the master may use, read once; worker slots come from `pre_fork`,
-    so a replaced worker takes over its predecessor's CPU.
+    None when `cpu_affinity` pins nothing here (see `roost.core.affinity`)
+    or the platform cannot pin. The CPUs are those the master may use, read
+    once; worker slots come from `pre_fork`, so a replaced worker takes over
+    its predecessor's CPU.
     """
-    if settings.cpu_affinity == "off":
-        return None
     if not can_pin():
-        logger.warning(
-            "ROOST_CPU_AFFINITY=%s: this platform cannot pin processes to CPUs; "
-            "workers stay unpinned",
-            settings.cpu_affinity,
-        )
+        if settings.cpu_affinity == "on":
+            logger.warning(
+                "ROOST_CPU_AFFINITY=on: this platform cannot pin processes to "
+                "CPUs; workers stay unpinned"
+            )
         return None
     cpus = usable_cpus()
+    if not pins_workers(settings.cpu_affinity, settings.workers, cpus):
+        return None
 
     def post_fork(server: Any, worker: Any) -> None:
         slot = getattr(worker, "roost_slot", None)

@@ -81,8 +81,9 @@ class Settings:
     #: Seconds a prediction may take before the client gets 504 (0: no
     #: deadline; predictions then run on the request's own thread).
     request_deadline: float = 30.0
-    #: `auto` pins worker n to the n-th usable CPU; `off` leaves it to the kernel.
-    cpu_affinity: str = "off"
+    #: `on` pins worker n to the n-th usable CPU, `off` leaves workers to the
+    #: kernel, `auto` pins when there are as many workers as usable CPUs.
+    cpu_affinity: str = "auto"
     #: Micro-batching: rows one merged predict call may take (1: off).
     batch_max_rows: int = 1
     #: Micro-batching: seconds the first request waits for company.

@@ -7,7 +7,13 @@ import os
 
 import pytest
 
-from roost.core.affinity import can_pin, cpu_for_slot, pin_to, usable_cpus
+from roost.core.affinity import (
+    can_pin,
+    cpu_for_slot,
+    pin_to,
+    pins_workers,
+    usable_cpus,
+)
 
 pytestmark = pytest.mark.skipif(
     not can_pin(), reason="this platform cannot pin processes to CPUs (Linux can)"
@@ -31,6 +37,30 @@ class TestCpuForSlot:
         """An empty CPU list cannot place anything."""
         with pytest.raises(ValueError, match="no CPU"):
             cpu_for_slot(0, [])
+
+
+class TestPinsWorkers:
+    """Which layouts each mode pins."""
+
+    @pytest.mark.parametrize(
+        ("mode", "workers", "pinned"),
+        [
+            ("auto", 2, True),
+            ("auto", 1, False),
+            ("auto", 3, False),
+            ("on", 1, True),
+            ("on", 5, True),
+            ("off", 2, False),
+        ],
+    )
+    def test_modes_on_two_cpus(self, mode: str, workers: int, pinned: bool) -> None:
+        """Mode auto pins one worker per CPU only; on and off force either way."""
+        assert pins_workers(mode, workers, [0, 1]) is pinned
+
+    def test_unknown_mode_is_an_error(self) -> None:
+        """A mistyped mode is refused, not read as off."""
+        with pytest.raises(ValueError, match="cpu_affinity 'yes'"):
+            pins_workers("yes", 2, [0, 1])
 
 
 class TestPinning:

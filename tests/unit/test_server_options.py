@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from gunicorn.util import load_class
 from gunicorn.workers.gthread import ThreadWorker
 
-from roost.core.affinity import can_pin
+from roost.core.affinity import can_pin, usable_cpus
 from roost.core.server import WORKER_CLASS, gunicorn_options, heartbeat_dir
 from roost.core.settings import Settings
 from roost.core.workers import AcceptBalance, BalancedThreadWorker
@@ -25,12 +26,17 @@ class TestGunicornOptions:
         assert worker_class is BalancedThreadWorker
         assert issubclass(worker_class, ThreadWorker)
 
-    def test_workers_are_pinned_only_when_asked(self) -> None:
-        """A post_fork hook pins workers with cpu_affinity=auto, and only then."""
-        assert "post_fork" not in gunicorn_options(Settings())
-        pinned = gunicorn_options(Settings(cpu_affinity="auto"))
-        assert ("post_fork" in pinned) == can_pin()
-        assert callable(pinned.get("post_fork", print))
+    def test_workers_are_pinned_as_the_setting_says(self) -> None:
+        """A post_fork hook pins workers: always with on, one per CPU with auto."""
+        cpus = len(usable_cpus()) if can_pin() else 1
+
+        def pins(**changes: Any) -> bool:
+            return "post_fork" in gunicorn_options(Settings(**changes))
+
+        assert not pins(cpu_affinity="off", workers=cpus)
+        assert pins(cpu_affinity="on", workers=cpus + 1) == can_pin()
+        assert pins(workers=cpus) == can_pin()
+        assert not pins(workers=cpus + 1)
 
     def test_pre_fork_gives_each_worker_its_own_slot(self) -> None:
         """The master's hook hands out distinct slots of one shared table."""

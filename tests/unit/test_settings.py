@@ -31,7 +31,7 @@ class TestDefaults:
         assert settings.max_body_bytes == 8 * 1024 * 1024
         assert settings.max_records == 10_000
         assert settings.request_deadline == 30.0
-        assert settings.cpu_affinity == "off"
+        assert settings.cpu_affinity == "auto"
         assert settings.timeout == 30
         assert settings.graceful_timeout == 30
         assert settings.log_level == "info"
@@ -335,8 +335,8 @@ class TestFromEnv:
             ),
             ({"ROOST_LOG_FORMAT": "xml"}, "log_format 'xml' is not 'text' or 'json'"),
             (
-                {"ROOST_CPU_AFFINITY": "on"},
-                "cpu_affinity 'on' is not one of ('off', 'auto')",
+                {"ROOST_CPU_AFFINITY": "yes"},
+                "cpu_affinity 'yes' is not one of ('auto', 'on', 'off')",
             ),
         ],
     )
@@ -348,8 +348,8 @@ class TestFromEnv:
             Settings.from_env(environ)
 
     def test_cpu_affinity_variable(self) -> None:
-        """ROOST_CPU_AFFINITY=auto asks for one CPU per worker."""
-        assert Settings.from_env({"ROOST_CPU_AFFINITY": "auto"}).cpu_affinity == "auto"
+        """ROOST_CPU_AFFINITY=on pins workers whatever their number."""
+        assert Settings.from_env({"ROOST_CPU_AFFINITY": "on"}).cpu_affinity == "on"
 
     def test_invalid_port_fallback_names_port(self) -> None:
         """A bad PORT (with ROOST_PORT unset) is reported under the name PORT."""
