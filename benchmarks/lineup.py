@@ -4,7 +4,7 @@
 |---|---|
 | `roost` | `roost serve` (gunicorn gthread), house-prices' compiled engine |
 | `roost-batched` | the same with the README's micro-batching settings |
-| `roost-pinned` | the same with `ROOST_CPU_AFFINITY=auto`: one CPU per worker |
+| `roost-unpinned` | the same with `ROOST_CPU_AFFINITY=off`: the kernel places workers |
 | `roost-pipeline` | the same with `engine=pipeline`: the unmodified pipeline |
 | `seed` | the seed's stack re-created: Flask + marshmallow on gunicorn sync workers |
 | `mlserver` | MLServer 1.7.1's scikit-learn runtime on the same pickled pipeline |
@@ -210,12 +210,12 @@ SERVERS: dict[str, ServerSpec] = {
             _seed_prices,
         ),
         ServerSpec(
-            "roost-pinned",
-            "roost (compiled, CPU-pinned workers)",
+            "roost-unpinned",
+            "roost (compiled, unpinned workers)",
             SEED_ROUTE,
             "roost",
             None,
-            _roost("compiled", ROOST_CPU_AFFINITY="auto"),
+            _roost("compiled", ROOST_CPU_AFFINITY="off"),
             _seed_prices,
         ),
         ServerSpec(

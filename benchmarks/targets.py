@@ -98,12 +98,12 @@ INFO_RATIOS = (
         _ratio("roost-pipeline", "seed", 1000),
     ),
     (
-        "roost (CPU-pinned workers) / seed stack, 1 record",
-        _ratio("roost-pinned", "seed", 1),
+        "roost (unpinned workers) / seed stack, 1 record",
+        _ratio("roost-unpinned", "seed", 1),
     ),
     (
-        "roost (CPU-pinned workers) / seed stack, 1000 records",
-        _ratio("roost-pinned", "seed", 1000),
+        "roost (unpinned workers) / seed stack, 1000 records",
+        _ratio("roost-unpinned", "seed", 1000),
     ),
     ("roost / MLServer, 100 records", _ratio("roost", "mlserver", 100)),
     ("roost / floor, 1 record", _ratio("roost", "floor", 1)),
