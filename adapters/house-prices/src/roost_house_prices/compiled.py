@@ -55,13 +55,18 @@ class _Categorical:
     def encode(self, var: str, values: list[Any]) -> np.ndarray:
         """Map labels to ranks; missing and unknown labels as the pipeline does."""
         get = self.lookup.get
-        codes = [get(value) for value in values]
-        if None in codes:
-            codes = [
-                code if code is not None else self._fallback(var, value)
-                for code, value in zip(codes, values, strict=True)
-            ]
-        return np.array(codes, dtype=np.float64)
+        # One C-level pass. Ranks are finite, and a label the lookup lacks
+        # gives None, which float64 reads as NaN: NaN means "look closer".
+        codes = np.fromiter(map(get, values), dtype=np.float64, count=len(values))
+        if not np.isnan(codes).any():
+            return codes
+        return np.array(
+            [
+                code if (code := get(value)) is not None else self._fallback(var, value)
+                for value in values
+            ],
+            dtype=np.float64,
+        )
 
     def _fallback(self, var: str, value: Any) -> float:
         is_missing = value is None or (isinstance(value, float) and math.isnan(value))
