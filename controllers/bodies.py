@@ -11,9 +11,9 @@ from typing import Any
 import falcon
 
 from roost.core.errors import BadRequestError, PayloadTooLargeError
-from roost.core.intake import IntakeLimits, parse_json, records_from
+from roost.core.intake import IntakeLimits, parse_json
 
-__all__ = ["read_body", "read_json", "read_json_bytes", "read_records", "wants_partial"]
+__all__ = ["read_body", "read_json", "read_json_bytes", "wants_partial"]
 
 _READ_CHUNK = 1024 * 1024
 
@@ -139,13 +139,6 @@ def read_json(req: falcon.Request, limits: IntakeLimits) -> Any:
         BadRequestError: not strict JSON.
     """
     return parse_json(read_json_bytes(req, limits))
-
-
-def read_records(
-    req: falcon.Request, limits: IntakeLimits, *, allow_envelope: bool = True
-) -> list[Any]:
-    """Read a predict body's records (see `roost.core.intake.records_from`)."""
-    return records_from(read_json(req, limits), limits, allow_envelope=allow_envelope)
 
 
 def wants_partial(req: falcon.Request) -> bool:
