@@ -191,8 +191,7 @@ class RecordValidator:
             )
         numbers = self._check_columns(columns, proven)
         if proven.all():
-            frame = self._frame(columns, may_miss=not complete, numbers=numbers)
-            return ValidatedBatch(frame, list(range(total)), {}, total)
+            return self._all_valid(columns, numbers, total, may_miss=not complete)
         doubtful = np.flatnonzero(~proven).tolist()
         checked = self._validate_each([records[index] for index in doubtful])
         problems = {doubtful[row]: fields for row, fields in checked.problems.items()}
@@ -224,7 +223,18 @@ class RecordValidator:
         numbers = self._check_columns(columns, proven)
         if not proven.all():
             return None
-        frame = self._frame(columns, may_miss=False, numbers=numbers)
+        return self._all_valid(columns, numbers, total, may_miss=False)
+
+    def _all_valid(
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        numbers: Mapping[str, np.ndarray],
+        total: int,
+        *,
+        may_miss: bool,
+    ) -> ValidatedBatch:
+        """The batch of columns whose every value the checks proved valid."""
+        frame = self._frame(columns, may_miss=may_miss, numbers=numbers)
         return ValidatedBatch(frame, list(range(total)), {}, total)
 
     def _check_columns(
