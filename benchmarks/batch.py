@@ -39,7 +39,7 @@ ROW_GROUP = 65_536
 MB = 1 << 20
 #: What a `roost predict` process imports before it reads a row.
 IMPORTS = (
-    "import roost.core.cli, roost.core.batch_local, roost_house_prices.adapter, "
+    "import roost.core.cli, roost.core.batch.local, roost_house_prices.adapter, "
     "pyarrow.parquet, tqdm"
 )
 

@@ -122,7 +122,7 @@ def roost_interpreter(chosen: Path | None) -> Path:
     local = REPO_DIR / ".venv" / "bin" / "python"
     python = chosen or (local if local.exists() else Path(sys.executable))
     check = subprocess.run(  # noqa: S603 - our own interpreter choice
-        [str(python), "-c", "import roost.core.app, roost_house_prices.adapter"],
+        [str(python), "-c", "import roost.controllers.app, roost_house_prices.adapter"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from cerberus import Validator
 
-from roost.core.adapter import AdapterContext
-from roost.core.validation import RecordValidator
+from roost.core.contract.adapter import AdapterContext
+from roost.core.serving.validation import RecordValidator
 from roost_house_prices import config
 from roost_house_prices.adapter import HousePricesAdapter
 from roost_house_prices.dataset import load_dataset

@@ -11,10 +11,10 @@ from typing import Any
 import falcon
 
 from roost.controllers.bodies import read_body
-from roost.core import tensors
 from roost.core.errors import BadRequestError, PayloadTooLargeError
-from roost.core.intake import IntakeLimits, parse_json
-from roost.core.tensors import Tensor
+from roost.core.serving import tensors
+from roost.core.serving.intake import IntakeLimits, parse_json
+from roost.core.serving.tensors import Tensor
 
 __all__ = [
     "HEADER_LENGTH",

@@ -11,7 +11,7 @@ from typing import Any
 import falcon
 
 from roost.core.errors import BadRequestError, PayloadTooLargeError
-from roost.core.intake import IntakeLimits, parse_json
+from roost.core.serving.intake import IntakeLimits, parse_json
 
 __all__ = ["read_body", "read_json", "read_json_bytes", "wants_partial"]
 

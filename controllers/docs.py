@@ -9,9 +9,9 @@ from pathlib import Path
 
 import falcon
 
+from roost.core.api.openapi import build_document
 from roost.core.errors import AdapterNotFoundError
-from roost.core.openapi import build_document
-from roost.core.predictions import PredictionService
+from roost.core.serving.dataplane import PredictionService
 from roost.views.docs import (
     render_docs_init,
     render_docs_page,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import falcon
 
 from roost.core.errors import AdapterNotFoundError
-from roost.core.metrics import CONTENT_TYPE
-from roost.core.predictions import PredictionService
+from roost.core.runtime.metrics import CONTENT_TYPE
+from roost.core.serving.dataplane import PredictionService
 from roost.views.models import render_version
 
 __all__ = ["HealthResource", "MetricsResource", "ReadinessResource", "VersionResource"]

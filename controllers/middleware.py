@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import falcon
 
-from roost.core.logs import request_id_var
-from roost.core.metrics import Metrics
+from roost.core.runtime.logs import request_id_var
+from roost.core.runtime.metrics import Metrics
 
 __all__ = ["MetricsMiddleware", "RequestIdMiddleware"]
 

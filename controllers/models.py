@@ -5,7 +5,7 @@ from __future__ import annotations
 import falcon
 
 from roost.controllers.bodies import read_json_bytes, wants_partial
-from roost.core.predictions import PredictionService
+from roost.core.serving.dataplane import PredictionService
 from roost.views.models import (
     render_model,
     render_model_summary,

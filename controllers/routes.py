@@ -17,7 +17,7 @@ from roost.controllers.models import (
     SeedRegressionResource,
 )
 from roost.controllers.v2 import add_v2_routes
-from roost.core.predictions import PredictionService
+from roost.core.serving.dataplane import PredictionService
 
 __all__ = ["add_routes"]
 

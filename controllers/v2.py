@@ -12,9 +12,9 @@ from roost.controllers.binary import (
     read_inference_request,
 )
 from roost.controllers.bodies import read_json
-from roost.core import tensors
 from roost.core.errors import BadRequestError
-from roost.core.predictions import PredictionService
+from roost.core.serving import tensors
+from roost.core.serving.dataplane import PredictionService
 from roost.views.v2 import (
     output_tensors,
     pack_binary,

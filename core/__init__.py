@@ -1,22 +1,39 @@
-"""roost's core: the adapter contract, registry, validation, settings and app."""
+"""roost's core: everything that decides, and no HTTP.
+
+The public API for adapter authors is the list below; import it from here
+(`from roost.core import ModelAdapter, AdapterError, Training`). Everything
+else lives in subpackages named for their job:
+
+- `roost.core.contract`: the adapter contract (base class, context,
+  artifacts, registry); `roost.core.testing` checks an adapter against it.
+- `roost.core.serving`: the data plane every protocol goes through
+  (decode, limits, validate, admit, micro-batch, predict, metrics).
+- `roost.core.api`: the API description (OpenAPI, JSON Schema).
+- `roost.core.batch`: batch scoring of files, locally or on Dask.
+- `roost.core.runtime`: settings, the gunicorn runner, workers, logs, metrics.
+- `roost.core.cli`: the `roost` command.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from roost.core.contract.adapter import (
+    ENTRY_POINT_GROUP,
+    AdapterContext,
+    ModelAdapter,
+    Training,
+)
+from roost.core.contract.artifacts import Manifest, load_artifact, save_artifact
+from roost.core.errors import AdapterError, ArtifactError, RoostError
 
-from roost.core.adapter import AdapterContext, ModelAdapter, Training
-from roost.core.errors import AdapterError
-
-if TYPE_CHECKING:
-    import falcon
-
-    from roost.core.settings import Settings
-
-__all__ = ["AdapterContext", "AdapterError", "ModelAdapter", "Training", "create_app"]
-
-
-def create_app(settings: Settings | None = None, **overrides: Any) -> falcon.App:
-    """Build the WSGI app (gunicorn calls this once per worker)."""
-    from roost.core.app import build_app  # noqa: PLC0415 - keeps `import roost.core` light
-
-    return build_app(settings, **overrides)
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AdapterContext",
+    "AdapterError",
+    "ArtifactError",
+    "Manifest",
+    "ModelAdapter",
+    "RoostError",
+    "Training",
+    "load_artifact",
+    "save_artifact",
+]

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from roost.core import artifacts
+from roost.core.contract import artifacts
+from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
-from roost.core.logs import configure_logging
-from roost.core.registry import AdapterEntry, Registry
-from roost.core.settings import Settings
+from roost.core.runtime.logs import configure_logging
+from roost.core.runtime.settings import Settings
 
 if TYPE_CHECKING:
-    from roost.core.batch import BatchJob
+    from roost.core.batch.job import BatchJob
 
 __all__ = ["main"]
 
@@ -132,7 +132,7 @@ def _add_predict(
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from roost.core.server import RoostServer  # noqa: PLC0415 - gunicorn only when serving
+    from roost.core.runtime.server import RoostServer  # noqa: PLC0415 - gunicorn only when serving
 
     changes = {
         key: value
@@ -203,7 +203,7 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _diff(settings: Settings, args: argparse.Namespace) -> int:
-    from roost.core.diff import run_diff  # noqa: PLC0415 - batch modules on use
+    from roost.core.batch.diff import run_diff  # noqa: PLC0415 - batch modules on use
 
     if args.tolerance < 0:
         raise ValueError(f"--tolerance must not be negative, got {args.tolerance}")
@@ -220,7 +220,7 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _batch_job(settings: Settings, args: argparse.Namespace) -> BatchJob:
-    from roost.core.batch import BatchJob  # noqa: PLC0415 - batch modules on use
+    from roost.core.batch.job import BatchJob  # noqa: PLC0415 - batch modules on use
 
     entry = _discover(settings).find(args.name, args.version)
     if entry.adapter_class is None or entry.context is None:
@@ -236,9 +236,9 @@ def _batch_job(settings: Settings, args: argparse.Namespace) -> BatchJob:
 
 def _predict(settings: Settings, args: argparse.Namespace) -> int:
     # NOTE: tqdm and dask load only here; `roost serve` never imports them.
-    from roost.core.batch_io import input_files, plan_pieces  # noqa: PLC0415
-    from roost.core.batch_local import run_local  # noqa: PLC0415
-    from roost.core.batch_output import OutputLayout  # noqa: PLC0415
+    from roost.core.batch.inputs import input_files, plan_pieces  # noqa: PLC0415
+    from roost.core.batch.local import run_local  # noqa: PLC0415
+    from roost.core.batch.outputs import OutputLayout  # noqa: PLC0415
 
     dask = args.engine == "dask"
     if not dask and (args.scheduler is not None or args.workers is not None):
@@ -258,7 +258,7 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
     layout.prepare(overwrite=args.overwrite)
     progress = not args.no_progress
     if dask:
-        from roost.core.batch_dask import run_dask  # noqa: PLC0415
+        from roost.core.batch.on_dask import run_dask  # noqa: PLC0415
 
         summary = run_dask(
             job,

@@ -22,10 +22,14 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from roost.core import artifacts
-from roost.core.adapter import AdapterContext, ModelAdapter, check_adapter_class
-from roost.core.predictions import output_rows
-from roost.core.validation import RecordValidator
+from roost.core.contract import artifacts
+from roost.core.contract.adapter import (
+    AdapterContext,
+    ModelAdapter,
+    check_adapter_class,
+)
+from roost.core.serving.dataplane import output_rows
+from roost.core.serving.validation import RecordValidator
 
 __all__ = ["check_contract"]
 

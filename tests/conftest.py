@@ -10,8 +10,8 @@ import falcon.testing
 import pytest
 from server_harness import roost_command, roost_env
 
-from roost.core import create_app
-from roost.core.settings import Settings
+from roost.controllers.app import create_app
+from roost.core.runtime.settings import Settings
 
 #: Entry-point group of the test adapters under tests/fixtures/.
 TESTING_NAMESPACE = "roost.adapters.testing"

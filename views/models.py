@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from roost.core.predictions import PredictionResult
-from roost.core.registry import AdapterEntry
+from roost.core.contract.registry import AdapterEntry
+from roost.core.serving.dataplane import PredictionResult
 from roost.views.errors import render_problems
 
 __all__ = [

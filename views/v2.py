@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
+from roost.core.contract.registry import AdapterEntry
 from roost.core.errors import BadRequestError
-from roost.core.registry import AdapterEntry
-from roost.core.tensors import Tensor, encode_binary, schema_datatype
+from roost.core.serving.tensors import Tensor, encode_binary, schema_datatype
 
 __all__ = [
     "EXTENSIONS",

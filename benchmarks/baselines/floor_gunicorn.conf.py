@@ -6,8 +6,8 @@ workers, threads, keep-alive and access log that `roost serve` would use for
 the same ROOST_* variables (ROOST_PORT, ROOST_WORKERS, ...).
 """
 
-from roost.core.server import gunicorn_options
-from roost.core.settings import Settings
+from roost.core.runtime.server import gunicorn_options
+from roost.core.runtime.settings import Settings
 
 _options = gunicorn_options(Settings.from_env())
 _options["wsgi_app"] = "floor_app:create_app()"

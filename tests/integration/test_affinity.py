@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from server_harness import RunningServer, run_server, wait_for_workers, worker_pids
 
-from roost.core.affinity import can_pin, usable_cpus
+from roost.core.runtime.affinity import can_pin, usable_cpus
 
 pytestmark = [
     pytest.mark.integration,

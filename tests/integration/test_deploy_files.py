@@ -31,8 +31,8 @@ from gunicorn.app.wsgiapp import WSGIApplication
 from gunicorn.config import Config
 from server_harness import free_port, run_server
 
-from roost.core.server import APP_FACTORY, RoostServer
-from roost.core.settings import Settings
+from roost.core.runtime.server import APP_FACTORY, RoostServer
+from roost.core.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"

@@ -39,9 +39,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from server_harness import RunningServer
 
-from roost.core.openapi import build_document
-from roost.core.predictions import PredictionService
-from roost.core.registry import Registry
+from roost.core.api.openapi import build_document
+from roost.core.contract.registry import Registry
+from roost.core.serving.dataplane import PredictionService
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Tests for roost.core.adapter: the contract every served model honours."""
+"""Tests for roost.core.contract.adapter: the contract every served model honours."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from roost_fixture_echo import EchoAdapter, ParityAdapter
 from roost_fixture_echo_next import EchoNextAdapter
 from roost_fixture_faulty import FailsLoadAdapter, FailsPredictAdapter
 
-from roost.core.adapter import (
+from roost.core.contract.adapter import (
     ENTRY_POINT_GROUP,
     AdapterContext,
     ModelAdapter,

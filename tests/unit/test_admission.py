@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from roost.core.admission import Admission
 from roost.core.errors import DeadlineExceededError, OverloadedError
+from roost.core.serving.admission import Admission
 
 
 def _thread_id() -> int:

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from roost.core.affinity import (
+from roost.core.runtime.affinity import (
     can_pin,
     cpu_for_slot,
     pin_to,

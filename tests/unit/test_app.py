@@ -6,8 +6,8 @@ from pathlib import Path
 
 import falcon.testing
 
-from roost.core import create_app
-from roost.core.settings import Settings
+from roost.controllers.app import create_app
+from roost.core.runtime.settings import Settings
 
 TESTING = "roost.adapters.testing"
 

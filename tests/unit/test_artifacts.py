@@ -1,4 +1,4 @@
-"""Tests for roost.core.artifacts: joblib files, manifests and checksums."""
+"""Tests for roost.core.contract.artifacts: joblib files, manifests and checksums."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import joblib
 import pytest
 
-from roost.core.adapter import AdapterContext
-from roost.core.artifacts import (
+from roost.core.contract.adapter import AdapterContext
+from roost.core.contract.artifacts import (
     RECORDED_LIBRARIES,
     Manifest,
     artifact_stem,

@@ -13,10 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from roost.core import batch
-from roost.core.batch import BatchJob, Scorer, scorer_for
-from roost.core.batch_dask import run_dask
-from roost.core.batch_io import (
+from roost.core.batch import job as job_module
+from roost.core.batch.inputs import (
     BatchInputError,
     column_values,
     input_files,
@@ -24,10 +22,12 @@ from roost.core.batch_io import (
     plan_pieces,
     to_records,
 )
-from roost.core.batch_local import run_local
-from roost.core.batch_output import OutputLayout
-from roost.core.registry import Registry
-from roost.core.settings import Settings
+from roost.core.batch.job import BatchJob, Scorer, scorer_for
+from roost.core.batch.local import run_local
+from roost.core.batch.on_dask import run_dask
+from roost.core.batch.outputs import OutputLayout
+from roost.core.contract.registry import Registry
+from roost.core.runtime.settings import Settings
 from roost_house_prices.dataset import load_dataset
 
 TESTING_NAMESPACE = "roost.adapters.testing"
@@ -379,8 +379,8 @@ class TestRunDask:
         assert summary.counts.rows == 1460
         _check(layout, expected)
         with Client(cluster_address) as client:
-            # A lambda travels by value; the workers import roost.core.batch.
-            loaded = client.run(lambda: list(batch._SCORERS))
+            # A lambda travels by value; the workers import roost.core.batch.job.
+            loaded = client.run(lambda: list(job_module._SCORERS))
         assert sorted(map(len, loaded.values())) == [1, 1]
 
     def test_file_output_is_refused(

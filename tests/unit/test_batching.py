@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from roost.core.batching import MicroBatcher
+from roost.core.serving.micro_batching import MicroBatcher
 
 
 class Recorder:

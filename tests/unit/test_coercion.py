@@ -1,4 +1,4 @@
-"""Tests for roost.core.coercion: JSON values to ints and floats."""
+"""Tests for roost.core.serving.coercion: JSON values to ints and floats."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from roost.core.coercion import (
+from roost.core.serving.coercion import (
     COERCERS,
     INT64_MAX,
     INT64_MIN,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roost.core.coercion import COERCERS
-from roost.core.columnar import MISSING, SMALL_BATCH, compile_checks
-from roost.core.validation import RecordValidator
+from roost.core.serving.coercion import COERCERS
+from roost.core.serving.column_checks import MISSING, SMALL_BATCH, compile_checks
+from roost.core.serving.validation import RecordValidator
 from roost_house_prices.schema import INPUT_SCHEMA
 
 NAMES = ["a", "b", "c", "d"]

@@ -1,4 +1,4 @@
-"""roost.core.testing: the reusable contract checks, run on every installed adapter."""
+"""roost.core.testing: the contract checks, run on every installed adapter."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from stevedore import ExtensionManager
 
-from roost.core.adapter import ModelAdapter
+from roost.core.contract.adapter import ModelAdapter
 from roost.core.testing import check_contract
 from roost_house_prices.adapter import HousePricesAdapter
 from roost_house_prices.dataset import load_dataset

@@ -13,16 +13,16 @@ import pandas as pd
 import pytest
 from server_harness import roost_command, roost_env
 
-from roost.core.adapter import AdapterContext, ModelAdapter
-from roost.core.artifacts import save_artifact
-from roost.core.diff import (
+from roost.core.batch.diff import (
     DiffError,
     DiffReport,
     difference,
     resolve_baseline,
     run_diff,
 )
-from roost.core.registry import AdapterEntry, Registry
+from roost.core.contract.adapter import AdapterContext, ModelAdapter
+from roost.core.contract.artifacts import save_artifact
+from roost.core.contract.registry import AdapterEntry, Registry
 from roost_house_prices.adapter import HousePricesAdapter
 from roost_house_prices.dataset import load_dataset
 

@@ -15,14 +15,19 @@ from cerberus import Validator
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from roost.controllers.app import create_app
 from roost.controllers.errors import STATUS_BY_ERROR
-from roost.core import create_app
-from roost.core.coercion import COERCERS
 from roost.core.errors import BadRequestError, PayloadTooLargeError, RoostError
-from roost.core.intake import IntakeLimits, parse_json, parse_with_jiter, records_from
-from roost.core.record_columns import ColumnDecoder
-from roost.core.settings import Settings
-from roost.core.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
+from roost.core.runtime.settings import Settings
+from roost.core.serving.coercion import COERCERS
+from roost.core.serving.column_decoding import ColumnDecoder
+from roost.core.serving.intake import (
+    IntakeLimits,
+    parse_json,
+    parse_with_jiter,
+    records_from,
+)
+from roost.core.serving.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
 from roost_house_prices.schema import INPUT_SCHEMA
 
 TESTING = "roost.adapters.testing"

@@ -1,4 +1,4 @@
-"""Tests for roost.core.jsonschema: cerberus rules as JSON Schema."""
+"""Tests for roost.core.api.jsonschema: cerberus rules as JSON Schema."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from roost.core.coercion import INT64_MAX, INT64_MIN, to_int
-from roost.core.jsonschema import field_schema, numeric_string_pattern, record_schema
-from roost.core.validation import RecordValidator
+from roost.core.api.jsonschema import (
+    field_schema,
+    numeric_string_pattern,
+    record_schema,
+)
+from roost.core.serving.coercion import INT64_MAX, INT64_MIN, to_int
+from roost.core.serving.validation import RecordValidator
 
 #: One field of each kind roost's validator treats differently.
 SCHEMA: dict[str, dict[str, Any]] = {

@@ -1,4 +1,4 @@
-"""Tests for roost.core.openapi and the /openapi.json, /docs and / routes."""
+"""Tests for roost.core.api.openapi and the /openapi.json, /docs and / routes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from openapi_spec_validator import validate
 
 from roost.controllers.docs import DocsResource, StaticAssetResource
-from roost.core.app import build_service
-from roost.core.openapi import OPENAPI_VERSION, build_document
-from roost.core.settings import Settings
+from roost.core.api.openapi import OPENAPI_VERSION, build_document
+from roost.core.runtime.settings import Settings
+from roost.core.serving.dataplane import build_service
 from roost_house_prices.schema import INPUT_SCHEMA
 
 #: Test adapters that load: each gets predict routes.

@@ -1,4 +1,4 @@
-"""Tests for roost.core.registry over the installed test adapter distributions."""
+"""Tests for roost.core.contract.registry over the installed test adapters."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from roost_fixture_echo import EchoAdapter
 from roost_fixture_echo_next import EchoNextAdapter
 
-from roost.core.app import build_service
+from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
-from roost.core.registry import AdapterEntry, Registry
-from roost.core.settings import Settings
+from roost.core.runtime.settings import Settings
+from roost.core.serving.dataplane import build_service
 
 FIXTURE_NAMES = [
     "broken-import",

@@ -9,10 +9,10 @@ from typing import Any
 from gunicorn.util import load_class
 from gunicorn.workers.gthread import ThreadWorker
 
-from roost.core.affinity import can_pin, usable_cpus
-from roost.core.server import WORKER_CLASS, gunicorn_options, heartbeat_dir
-from roost.core.settings import Settings
-from roost.core.workers import AcceptBalance, BalancedThreadWorker
+from roost.core.runtime.affinity import can_pin, usable_cpus
+from roost.core.runtime.server import WORKER_CLASS, gunicorn_options, heartbeat_dir
+from roost.core.runtime.settings import Settings
+from roost.core.runtime.workers import AcceptBalance, BalancedThreadWorker
 
 
 class TestGunicornOptions:

@@ -1,4 +1,4 @@
-"""Tests for roost.core.settings: defaults, profiles and ROOST_* variables."""
+"""Tests for roost.core.runtime.settings: defaults, profiles and ROOST_* variables."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from roost.core.settings import PROFILES, Settings, default_model_dir
+from roost.core.runtime.settings import PROFILES, Settings, default_model_dir
 
 
 class TestDefaults:

@@ -11,7 +11,7 @@ from roost_fixture_echo import EchoAdapter, ParityAdapter
 from tritonclient.utils import deserialize_bytes_tensor, serialize_byte_tensor
 
 from roost.core.errors import BadRequestError
-from roost.core.tensors import (
+from roost.core.serving.tensors import (
     DATATYPES,
     Tensor,
     accepted_datatypes,

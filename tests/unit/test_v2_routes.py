@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from roost.core.errors import BadRequestError
-from roost.core.tensors import DATATYPES
+from roost.core.serving.tensors import DATATYPES
 from roost.views.v2 import output_tensors, pack_binary, render_inference
 
 HEADER = "Inference-Header-Content-Length"

@@ -1,4 +1,4 @@
-"""Tests for roost.core.validation: cerberus checks and the typed frame."""
+"""Tests for roost.core.serving.validation: cerberus checks and the typed frame."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from cerberus import SchemaError
 
-from roost.core.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
+from roost.core.serving.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
 
 #: A schema with one field of each kind the frame types differently.
 SCHEMA: dict[str, dict[str, Any]] = {

@@ -9,11 +9,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from roost.core.adapter import ModelAdapter
-from roost.core.coercion import to_int
-from roost.core.predictions import PredictionResult
-from roost.core.registry import AdapterEntry, Registry
-from roost.core.settings import Settings
+from roost.core.contract.adapter import ModelAdapter
+from roost.core.contract.registry import AdapterEntry, Registry
+from roost.core.runtime.settings import Settings
+from roost.core.serving.coercion import to_int
+from roost.core.serving.dataplane import PredictionResult
 from roost.views.errors import render_error, render_problems
 from roost.views.models import (
     render_model,

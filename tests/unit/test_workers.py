@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from roost.core.workers import AcceptBalance
+from roost.core.runtime.workers import AcceptBalance
 
 
 class TestAcceptBalance:

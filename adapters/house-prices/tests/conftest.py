@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from roost.core.adapter import AdapterContext, Training
-from roost.core.artifacts import save_artifact
+from roost.core.contract.adapter import AdapterContext, Training
+from roost.core.contract.artifacts import save_artifact
 from roost_house_prices import config
 from roost_house_prices.adapter import HousePricesAdapter
 from roost_house_prices.dataset import load_dataset

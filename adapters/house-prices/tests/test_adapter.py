@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roost.core.adapter import AdapterContext, Training, check_adapter_class
+from roost.core.contract.adapter import AdapterContext, Training, check_adapter_class
 from roost.core.errors import AdapterError
 from roost_house_prices import config
 from roost_house_prices.adapter import HousePricesAdapter

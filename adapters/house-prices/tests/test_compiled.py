@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roost.core.adapter import AdapterContext
+from roost.core.contract.adapter import AdapterContext
 from roost.core.errors import AdapterError
-from roost.core.validation import RecordValidator
+from roost.core.serving.validation import RecordValidator
 from roost_house_prices import config
 from roost_house_prices.adapter import HousePricesAdapter
 from roost_house_prices.schema import INPUT_SCHEMA

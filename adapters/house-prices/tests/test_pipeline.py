@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from roost.core.adapter import Training
+from roost.core.contract.adapter import Training
 from roost_house_prices.pipeline import build_pipeline, predict_prices, split_dataset
 
 # The tutorial's specification, written out again here (not imported from

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from roost.core.adapter import ModelAdapter, Training
-from roost.core.errors import AdapterError
+from roost.core import AdapterError, ModelAdapter, Training
 from roost_house_prices import config
 from roost_house_prices.compiled import CompiledPipeline
 from roost_house_prices.dataset import load_dataset

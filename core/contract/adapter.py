@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from packaging.version import InvalidVersion, Version
 
-from roost.core import artifacts
+from roost.core.contract import artifacts
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roost.core.openapi_builders import (
+from roost.core.api.openapi_builders import (
     BOOLEAN,
     OBJECT,
     PREDICT_ERRORS,

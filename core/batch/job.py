@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from roost.core.adapter import AdapterContext, ModelAdapter
-from roost.core.batch_io import Piece, iter_batches, to_records
-from roost.core.batch_output import OutputLayout, TableSink
+from roost.core.batch.inputs import Piece, iter_batches, to_records
+from roost.core.batch.outputs import OutputLayout, TableSink
+from roost.core.contract.adapter import AdapterContext, ModelAdapter
 from roost.core.errors import AdapterError, PredictionError
-from roost.core.predictions import output_rows
-from roost.core.validation import RECORD_FIELD, RecordValidator
+from roost.core.serving.dataplane import output_rows
+from roost.core.serving.validation import RECORD_FIELD, RecordValidator
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -2,7 +2,7 @@
 
 Pure data, built once per worker. Every adapter name with a ready version
 gets concrete predict routes whose body is its records' JSON Schema
-(`roost.core.jsonschema`); versions taking different records get a route
+(`roost.core.api.jsonschema`); versions taking different records get a route
 each instead of `versions/{version}`, so every body schema is exact.
 
 Not expressible, so only described: with `?partial=true` (always on the
@@ -19,10 +19,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from roost.core.errors import AdapterNotFoundError
-from roost.core.intake import IntakeLimits
-from roost.core.jsonschema import record_schema
-from roost.core.openapi_builders import (
+from roost.core.api.jsonschema import record_schema
+from roost.core.api.openapi_builders import (
     BOOLEAN,
     ERRORS,
     OBJECT,
@@ -38,8 +36,10 @@ from roost.core.openapi_builders import (
     ref,
     request_body,
 )
-from roost.core.openapi_v2 import v2_components, v2_paths
-from roost.core.registry import AdapterEntry, Registry
+from roost.core.api.openapi_v2 import v2_components, v2_paths
+from roost.core.contract.registry import AdapterEntry, Registry
+from roost.core.errors import AdapterNotFoundError
+from roost.core.serving.intake import IntakeLimits
 
 __all__ = ["OPENAPI_VERSION", "build_document"]
 

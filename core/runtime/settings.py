@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from roost.core.affinity import AFFINITY_MODES
+from roost.core.runtime.affinity import AFFINITY_MODES
 
 __all__ = ["PROFILES", "Settings", "default_model_dir"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from roost.core.batch_io import FORMATS, BatchInputError
+from roost.core.batch.inputs import FORMATS, BatchInputError
 
 if TYPE_CHECKING:
     import pyarrow as pa

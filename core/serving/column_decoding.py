@@ -5,7 +5,7 @@ schema's fields, with scalar values. `ColumnDecoder` decodes such a body
 into msgspec structs (one slot per field) and reads them column by column,
 which skips building, reading and freeing a dict per record: the largest
 per-record cost left for big batches. It returns the columns only when they
-are provably what the strict path gives (`roost.core.intake.parse_json`,
+are provably what the strict path gives (`roost.core.serving.intake.parse_json`,
 then `records_from`, then one value per field and record); otherwise it
 returns None and the caller takes that path, whose errors stay as they are.
 
@@ -37,7 +37,7 @@ from typing import Any
 
 import msgspec
 
-from roost.core.intake import IntakeLimits
+from roost.core.serving.intake import IntakeLimits
 
 __all__ = ["ColumnDecoder", "RecordColumns"]
 

@@ -13,8 +13,8 @@ import pandas as pd
 from cerberus import Validator
 from cerberus.errors import COERCION_FAILED, UNALLOWED_VALUE, BasicErrorHandler
 
-from roost.core.coercion import COERCERS, Shown
-from roost.core.columnar import MISSING, compile_checks
+from roost.core.serving.coercion import COERCERS, Shown
+from roost.core.serving.column_checks import MISSING, compile_checks
 
 __all__ = ["RecordValidator", "ValidatedBatch"]
 
@@ -130,7 +130,7 @@ class RecordValidator:
     """Checks records against one adapter's schema; safe to share across threads.
 
     Schemas made of the common rules are checked column-wise over the whole
-    batch first (`roost.core.columnar`); only records that cannot be proven
+    batch first (`roost.core.serving.column_checks`); only records that cannot be proven
     valid that way go through cerberus, which coerces them and words the
     errors. The outcome equals plain cerberus on every input. Cerberus
     validators keep per-call state, so one is built per batch.

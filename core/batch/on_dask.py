@@ -19,10 +19,10 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
-from roost.core.batch import BatchJob, Counts, run_piece
-from roost.core.batch_io import Piece, count_rows
-from roost.core.batch_local import Summary, known_total, progress_bar
-from roost.core.batch_output import OutputLayout
+from roost.core.batch.inputs import Piece, count_rows
+from roost.core.batch.job import BatchJob, Counts, run_piece
+from roost.core.batch.local import Summary, known_total, progress_bar
+from roost.core.batch.outputs import OutputLayout
 
 __all__ = ["dask_client", "run_dask"]
 

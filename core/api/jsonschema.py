@@ -22,7 +22,7 @@ fields a schema does not name. Rules with no JSON Schema counterpart
 the description accepts a little more than the validator does.
 
 Numbers, and why numeric strings are described: roost coerces values before
-validating (`roost.core.coercion`): an integer field takes 12, 12.0 and "12",
+validating (`roost.core.serving.coercion`): an integer field takes 12, 12.0 and "12",
 a float field 1.5 and "1.5"; booleans are never numbers; integers must fit in
 64 bits (hence the int64 bounds on unbounded integer fields). A numeric
 field's schema is an `anyOf`: first its canonical type with its bounds (what
@@ -42,7 +42,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from roost.core.coercion import COERCERS, INT64_MAX, INT64_MIN, MAX_NUMBER_TEXT
+from roost.core.serving.coercion import COERCERS, INT64_MAX, INT64_MIN, MAX_NUMBER_TEXT
 
 __all__ = ["field_schema", "numeric_string_pattern", "record_schema"]
 

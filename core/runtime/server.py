@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import shutil
@@ -14,15 +15,15 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
 
-from roost.core.affinity import (
+from roost.core.runtime.affinity import (
     can_pin,
     cpu_for_slot,
     pin_to,
     pins_workers,
     usable_cpus,
 )
-from roost.core.settings import Settings
-from roost.core.workers import AcceptBalance
+from roost.core.runtime.settings import Settings
+from roost.core.runtime.workers import AcceptBalance
 
 __all__ = [
     "APP_FACTORY",
@@ -42,9 +43,9 @@ ACCESS_LOG_FORMAT = (
 )
 _GUNICORN_SETTINGS = frozenset(setting.name for setting in KNOWN_SETTINGS)
 #: What gunicorn imports and calls in each worker.
-APP_FACTORY = "roost.core:create_app()"
+APP_FACTORY = "roost.controllers.app:create_app()"
 #: gthread, spreading new connections evenly over the workers.
-WORKER_CLASS = "roost.core.workers.BalancedThreadWorker"
+WORKER_CLASS = "roost.core.runtime.workers.BalancedThreadWorker"
 
 
 def with_metrics_dir(settings: Settings) -> Settings:
@@ -87,6 +88,15 @@ def heartbeat_dir() -> str | None:
     return None
 
 
+def _factory_module() -> str:
+    """Name the module holding the app factory, from `APP_FACTORY`.
+
+    NOTE: the runner names the factory, as gunicorn's own `wsgi_app` does,
+    rather than importing it: the controllers import core, never the reverse.
+    """
+    return APP_FACTORY.partition(":")[0]
+
+
 def _warm_up() -> None:
     """Import roost's framework modules in the master, once.
 
@@ -94,7 +104,7 @@ def _warm_up() -> None:
     serves within a second. Adapters are still discovered and loaded in each
     worker, so a reload (SIGHUP) finds newly installed adapter packages.
     """
-    import roost.core.app  # noqa: F401, PLC0415
+    importlib.import_module(_factory_module())
 
 
 def _drain_on_sigterm(worker: Any) -> None:
@@ -114,7 +124,7 @@ def _drain_on_sigterm(worker: Any) -> None:
 def _cpu_pinning(settings: Settings) -> Callable[[Any, Any], None] | None:
     """Return gunicorn's post_fork hook pinning each worker to its slot's CPU.
 
-    None when `cpu_affinity` pins nothing here (see `roost.core.affinity`)
+    None when `cpu_affinity` pins nothing here (see `roost.core.runtime.affinity`)
     or the platform cannot pin. The CPUs are those the master may use, read
     once; worker slots come from `pre_fork`, so a replaced worker takes over
     its predecessor's CPU.
@@ -230,6 +240,5 @@ class RoostServer(BaseApplication):  # type: ignore[misc] - gunicorn ships no ty
 
     def load(self) -> Any:
         """Build the app in the worker (adapters load once per worker)."""
-        from roost.core.app import build_app  # noqa: PLC0415 - import in the worker
-
-        return build_app(self._settings)
+        module = importlib.import_module(_factory_module())
+        return module.create_app(self._settings)

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 from packaging.version import InvalidVersion, Version
 
-from roost.core import artifacts
-from roost.core.adapter import AdapterContext, ModelAdapter
-from roost.core.batch import Scorer
-from roost.core.batch_io import input_files, iter_batches, plan_pieces, to_records
+from roost.core.batch.inputs import input_files, iter_batches, plan_pieces, to_records
+from roost.core.batch.job import Scorer
+from roost.core.contract import artifacts
+from roost.core.contract.adapter import AdapterContext, ModelAdapter
+from roost.core.contract.registry import Registry
 from roost.core.errors import AdapterNotFoundError, RoostError
-from roost.core.registry import Registry
 
 __all__ = ["DEFAULT_TOLERANCE", "DiffError", "DiffReport", "compare", "run_diff"]
 

@@ -11,9 +11,13 @@ from typing import Any
 from packaging.version import Version
 from stevedore import ExtensionManager
 
-from roost.core.adapter import AdapterContext, ModelAdapter, check_adapter_class
+from roost.core.contract.adapter import (
+    AdapterContext,
+    ModelAdapter,
+    check_adapter_class,
+)
 from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
-from roost.core.settings import Settings
+from roost.core.runtime.settings import Settings
 
 __all__ = ["AdapterEntry", "Registry"]
 

@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 from cerberus import SchemaError
 
-from roost.core.admission import Admission
-from roost.core.batching import MicroBatcher
+from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import (
     AdapterError,
     AdapterNotFoundError,
@@ -22,13 +21,15 @@ from roost.core.errors import (
     PredictionError,
     RequestValidationError,
 )
-from roost.core.intake import IntakeLimits, parse_json, records_from
-from roost.core.metrics import Metrics
-from roost.core.record_columns import ColumnDecoder, RecordColumns
-from roost.core.registry import AdapterEntry, Registry
-from roost.core.validation import RecordValidator
+from roost.core.runtime.metrics import Metrics
+from roost.core.runtime.settings import Settings
+from roost.core.serving.admission import Admission
+from roost.core.serving.column_decoding import ColumnDecoder, RecordColumns
+from roost.core.serving.intake import IntakeLimits, parse_json, records_from
+from roost.core.serving.micro_batching import MicroBatcher
+from roost.core.serving.validation import RecordValidator
 
-__all__ = ["PredictionResult", "PredictionService", "output_rows"]
+__all__ = ["PredictionResult", "PredictionService", "build_service", "output_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class PredictionService:
         """Read a predict body's records for model `name` (None: no model known).
 
         Bodies of complete flat records are decoded straight into the
-        model's columns (`roost.core.record_columns`); any other body is
+        model's columns (`roost.core.serving.column_decoding`); any other body is
         parsed strictly into a list of records, with the same errors.
 
         Raises:
@@ -265,3 +266,35 @@ def output_rows(output: Any) -> list[Any]:
             ]
         return output.tolist()
     return list(output)
+
+
+def build_service(settings: Settings) -> PredictionService:
+    """Discover and load every adapter; wire limits, admission and metrics."""
+    registry = Registry.from_settings(settings)
+    registry.load_all()
+    ready = sum(entry.ready for entry in registry.entries())
+    logger.info(
+        "%d of %d adapter version(s) ready in namespace %s",
+        ready,
+        len(registry.entries()),
+        settings.adapter_namespace,
+    )
+    return PredictionService(
+        registry,
+        default_model=settings.default_model,
+        limits=IntakeLimits(
+            max_body_bytes=settings.max_body_bytes,
+            max_records=settings.max_records,
+            max_fields_per_record=settings.max_fields_per_record,
+            body_timeout=settings.body_timeout,
+        ),
+        admission=Admission(
+            settings.max_in_flight, settings.request_deadline, settings.queue_timeout
+        ),
+        metrics=Metrics(settings.metrics_dir),
+        batching=(
+            (settings.batch_max_rows, settings.batch_max_wait)
+            if settings.batch_max_rows > 1
+            else None
+        ),
+    )

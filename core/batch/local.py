@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from roost.core.batch import (
+from roost.core.batch.inputs import Piece
+from roost.core.batch.job import (
     BatchJob,
     Counts,
     empty_tables,
@@ -16,8 +17,7 @@ from roost.core.batch import (
     score_piece,
     scorer_for,
 )
-from roost.core.batch_io import Piece
-from roost.core.batch_output import OutputLayout, TableSink
+from roost.core.batch.outputs import OutputLayout, TableSink
 
 __all__ = ["Summary", "known_total", "progress_bar", "run_local"]
 

@@ -1,0 +1,61 @@
+"""The app factory: settings -> data plane -> Falcon app with every route.
+
+gunicorn calls `create_app()` in each worker (see
+`roost.core.runtime.server.APP_FACTORY`); tests call it with settings.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from typing import Any
+
+import falcon
+
+from roost.controllers.errors import install_error_handlers
+from roost.controllers.middleware import MetricsMiddleware, RequestIdMiddleware
+from roost.controllers.routes import add_routes
+from roost.core.runtime.logs import configure_logging
+from roost.core.runtime.settings import Settings
+from roost.core.serving.dataplane import PredictionService, build_service
+from roost.views.media import json_handler
+
+__all__ = ["RoostApp", "api_version", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+
+class RoostApp(falcon.App):
+    """A Falcon app that keeps its service reachable (gunicorn hooks drain it)."""
+
+    def __init__(self, service: PredictionService, **options: Any) -> None:
+        super().__init__(**options)
+        self.service = service
+
+
+def api_version() -> str:
+    """Return roost's installed version."""
+    return importlib.metadata.version("roost")
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> RoostApp:
+    """Build the Falcon app; `overrides` replace fields of the settings."""
+    settings = Settings.from_env() if settings is None else settings
+    if overrides:
+        settings = settings.replace(**overrides)
+    configure_logging(settings.log_level, settings.log_format)
+    service = build_service(settings)
+    app = RoostApp(
+        service,
+        middleware=[
+            RequestIdMiddleware(settings.request_id_factory),
+            MetricsMiddleware(service.metrics),
+        ],
+    )
+    handler = json_handler()
+    app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
+    app.req_options.strip_url_path_trailing_slash = True
+    install_error_handlers(app)
+    add_routes(app, service, api_version())
+    return app

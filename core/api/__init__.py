@@ -1,0 +1,1 @@
+"""The API description: OpenAPI 3.1 for every route, JSON Schema per model."""

@@ -1,0 +1,1 @@
+"""The runtime: settings, the gunicorn runner and its workers, logs, metrics."""
