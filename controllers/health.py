@@ -56,7 +56,7 @@ class VersionResource:
         """Render the versions."""
         registry = self._service.registry
         try:
-            default = registry.default(self._service.default_model())
+            default = registry.lookup(self._service.default_model())
         except AdapterNotFoundError:
             default = None
         resp.media = render_version(self._api_version, default, registry.entries())

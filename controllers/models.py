@@ -1,4 +1,4 @@
-"""Model resources: list, describe and predict (v1 routes and the seed alias)."""
+"""Model resources: list, describe and predict (v1 and the compatibility route)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from roost.views.models import (
     render_model_summary,
     render_models,
     render_prediction,
-    render_seed_prediction,
+    render_regression_compat,
 )
 
-__all__ = ["ModelsResource", "PredictResource", "SeedRegressionResource"]
+__all__ = ["ModelsResource", "PredictResource", "RegressionCompatResource"]
 
 
 class ModelsResource:
@@ -27,7 +27,7 @@ class ModelsResource:
         """List every installed adapter with its default version."""
         resp.media = render_models(
             render_model_summary(
-                self._registry.default(name), self._registry.versions(name)
+                self._registry.lookup(name), self._registry.versions(name)
             )
             for name in self._registry.names()
         )
@@ -37,7 +37,7 @@ class ModelsResource:
     ) -> None:
         """Describe one adapter, including its input schema."""
         resp.media = render_model(
-            self._registry.default(name), self._registry.versions(name)
+            self._registry.lookup(name), self._registry.versions(name)
         )
 
 
@@ -69,8 +69,8 @@ class PredictResource:
         resp.media = render_prediction(result, partial=partial)
 
 
-class SeedRegressionResource:
-    """`POST /v1/predict/regression`: the seed API's route, kept compatible."""
+class RegressionCompatResource:
+    """`POST /v1/predict/regression`: the original tutorial API's route, kept."""
 
     def __init__(self, service: PredictionService) -> None:
         self._service = service
@@ -79,9 +79,9 @@ class SeedRegressionResource:
         """Predict valid rows; list invalid ones under `errors` (status 200)."""
         raw = read_json_bytes(req, self._service.limits)
         records = self._service.intake(
-            raw, self._service.find_default_model("regression"), allow_envelope=False
+            raw, self._service.default_model_or_none("regression"), allow_envelope=False
         )
         name = req.context.model = self._service.default_model("regression")
         result = self._service.predict(name, records, partial=True)
         req.context.model_version = result.version
-        resp.media = render_seed_prediction(result)
+        resp.media = render_regression_compat(result)

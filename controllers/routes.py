@@ -14,7 +14,7 @@ from roost.controllers.health import (
 from roost.controllers.models import (
     ModelsResource,
     PredictResource,
-    SeedRegressionResource,
+    RegressionCompatResource,
 )
 from roost.controllers.v2 import add_v2_routes
 from roost.core.serving.dataplane import PredictionService
@@ -30,7 +30,7 @@ def add_routes(app: falcon.App, service: PredictionService, api_version: str) ->
     app.add_route("/health/ready", ReadinessResource(service))
     app.add_route("/metrics", MetricsResource(service))
     app.add_route("/version", VersionResource(service, api_version))
-    app.add_route("/v1/predict/regression", SeedRegressionResource(service))
+    app.add_route("/v1/predict/regression", RegressionCompatResource(service))
     app.add_route("/v1/models", models)
     app.add_route("/v1/models/{name}", models, suffix="item")
     app.add_route("/v1/models/{name}/predict", predict)

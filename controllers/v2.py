@@ -69,7 +69,7 @@ class ModelResource:
         """List every installed model with its versions and readiness."""
         registry = self._registry
         resp.media = render_model_list(
-            (registry.default(name), registry.versions(name))
+            (registry.lookup(name), registry.versions(name))
             for name in registry.names()
         )
 
@@ -83,7 +83,7 @@ class ModelResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         """Describe one version of a model: its input and output tensors."""
-        entry = self._registry.find(name, version)
+        entry = self._registry.lookup(name, version)
         resp.media = render_model_metadata(entry, self._registry.versions(name))
 
     def on_get_ready(
@@ -96,7 +96,7 @@ class ModelResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         """Answer 200 when the model version is ready, else 503 and why."""
-        entry = self._registry.find(name, version)
+        entry = self._registry.lookup(name, version)
         resp.media = render_model_ready(entry)
         resp.status = falcon.HTTP_200 if entry.ready else falcon.HTTP_503
 
@@ -131,7 +131,7 @@ class InferResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         """Decode the tensors into records, predict as v1 does, encode outputs."""
-        entry = self._service.registry.get(name, version)
+        entry = self._service.registry.lookup_ready(name, version)
         request = read_inference_request(req, self._service.limits)
         schema = entry.adapter_class.input_schema if entry.adapter_class else {}
         records = tensors.to_records(request.inputs, schema)

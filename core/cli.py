@@ -164,7 +164,7 @@ def _models(settings: Settings) -> int:
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
-    entry: AdapterEntry = _discover(settings).find(args.name, args.version)
+    entry: AdapterEntry = _discover(settings).lookup(args.name, args.version)
     context = entry.context
     if entry.adapter_class is None or entry.version is None or context is None:
         print(f"roost: adapter {args.name!r} is broken: {entry.error}", file=sys.stderr)
@@ -222,7 +222,7 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
 def _batch_job(settings: Settings, args: argparse.Namespace) -> BatchJob:
     from roost.core.batch.job import BatchJob  # noqa: PLC0415 - batch modules on use
 
-    entry = _discover(settings).find(args.name, args.version)
+    entry = _discover(settings).lookup(args.name, args.version)
     if entry.adapter_class is None or entry.context is None:
         raise ValueError(f"adapter {args.name!r} is broken: {entry.error}")
     if args.batch_size <= 0:

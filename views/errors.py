@@ -11,7 +11,7 @@ __all__ = ["render_error", "render_problems"]
 def render_problems(
     problems: Mapping[int, Mapping[str, Sequence[str]]],
 ) -> dict[str, dict[str, list[str]]]:
-    """Key problems by record index as a string, as the seed's API did."""
+    """Key problems by record index as a string, as the original tutorial API did."""
     return {
         str(index): {field: list(reasons) for field, reasons in fields.items()}
         for index, fields in sorted(problems.items())

@@ -14,7 +14,7 @@ __all__ = [
     "render_model_summary",
     "render_models",
     "render_prediction",
-    "render_seed_prediction",
+    "render_regression_compat",
     "render_version",
 ]
 
@@ -85,8 +85,8 @@ def render_prediction(result: PredictionResult, *, partial: bool) -> dict[str, A
     return body
 
 
-def render_seed_prediction(result: PredictionResult) -> dict[str, Any]:
-    """Render the seed API's body: valid rows' predictions, version, errors."""
+def render_regression_compat(result: PredictionResult) -> dict[str, Any]:
+    """Render the compatibility route's body: predictions, version, errors."""
     return {
         "predictions": [
             value

@@ -6,10 +6,11 @@ gets concrete predict routes whose body is its records' JSON Schema
 each instead of `versions/{version}`, so every body schema is exact.
 
 Not expressible, so only described: with `?partial=true` (always on the
-seed route) invalid records get 200 and per-record `errors`; a version may be
-named by any PEP 440-equal spelling ("1" for "1.0.0"); an adapter may refuse
-a valid record by its own rule (422). V2 routes use the KServe spec's
-component shapes in 3.1 form and roost's error body (it has the `error` key).
+regression compatibility route) invalid records get 200 and per-record
+`errors`; a version may be named by any PEP 440-equal spelling ("1" for
+"1.0.0"); an adapter may refuse a valid record by its own rule (422). V2
+routes use the KServe spec's component shapes in 3.1 form and roost's error
+body (it has the `error` key).
 """
 
 from __future__ import annotations
@@ -73,9 +74,9 @@ def build_document(
             paths.update(_predict_paths(name, default, installed, records, limits))
             summary = installed[0].adapter_class.description  # type: ignore[union-attr]
             tags.append({"name": name, "description": summary or f"The {name} model."})
-    seed = _default(registry, default_regression) if default_regression else None
-    record = ref(_title(seed)) if seed and _title(seed) in schemas else OBJECT
-    paths["/v1/predict/regression"] = _seed_path(record, limits)
+    compat = _default(registry, default_regression) if default_regression else None
+    record = ref(_title(compat)) if compat and _title(compat) in schemas else OBJECT
+    paths["/v1/predict/regression"] = _regression_compat_path(record, limits)
     paths.update(v2_paths())
     tags.append({"name": "v2", "description": "Open Inference Protocol (V2)"})
     responses = {
@@ -247,16 +248,18 @@ def _predict_paths(
     return paths
 
 
-def _seed_path(record: Mapping[str, Any], limits: IntakeLimits) -> dict[str, Any]:
-    """Describe the seed API's alias of the default regression model."""
-    seed = obj(
+def _regression_compat_path(
+    record: Mapping[str, Any], limits: IntakeLimits
+) -> dict[str, Any]:
+    """Describe the compatibility route to the default regression model."""
+    body = obj(
         ["predictions", "version", "errors"],
         predictions=array(nullable("number")),
         version=STRING,
         errors={"anyOf": [ref("Problems"), {"type": "null"}]},
     )
-    summary = "Predict with the default regression model (the seed API)"
-    alias = operation(summary, "models", seed, *PREDICT_ERRORS)
+    summary = "Predict with the default regression model (compatibility route)"
+    alias = operation(summary, "models", body, *PREDICT_ERRORS)
     alias["description"] = "Invalid records are listed under `errors` (200)."
     records = array(record, minItems=1, maxItems=limits.max_records)
     return {"post": {**alias, "requestBody": request_body(records)}}
@@ -265,6 +268,6 @@ def _seed_path(record: Mapping[str, Any], limits: IntakeLimits) -> dict[str, Any
 def _default(registry: Registry, name: str) -> AdapterEntry | None:
     """Return the version served when none is named; None if the pin is missing."""
     try:
-        return registry.default(name)
+        return registry.lookup(name)
     except AdapterNotFoundError:
         return None

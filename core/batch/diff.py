@@ -266,7 +266,7 @@ def run_diff(
         DiffError: the baseline or the reference data cannot be found.
         RoostError: an artifact fails to load or the adapter to predict.
     """
-    entry = registry.find(name, version)
+    entry = registry.lookup(name, version)
     if entry.adapter_class is None or entry.context is None or entry.version is None:
         raise DiffError(f"adapter {name!r} is broken: {entry.error}")
     context = entry.context
@@ -274,7 +274,7 @@ def run_diff(
         name, baseline, context.model_dir, entry.version
     )
     try:
-        base_class = registry.find(name, base_version).adapter_class
+        base_class = registry.lookup(name, base_version).adapter_class
     except AdapterNotFoundError:
         base_class = None
     base_context = dataclasses.replace(

@@ -188,36 +188,35 @@ class Registry:
         except KeyError:
             raise AdapterNotFoundError(name) from None
 
-    def default(self, name: str) -> AdapterEntry:
-        """Return the version served when none is named: the pin, else the newest."""
-        versions = self.versions(name)
-        pinned = self._pins.get(name)
-        if pinned is not None:
-            return self.find(name, pinned)
-        known = [entry for entry in versions if entry.version is not None]
-        return known[0] if known else versions[0]
-
-    def find(self, name: str, version: str | None = None) -> AdapterEntry:
+    def lookup(self, name: str, version: str | None = None) -> AdapterEntry:
         """Return one entry, ready or not.
+
+        With no `version`, the version served when a request names none:
+        the one pinned in settings, else the newest installed.
 
         Raises:
             AdapterNotFoundError: unknown name or version.
         """
+        versions = self.versions(name)
         if version is None:
-            return self.default(name)
-        for entry in self.versions(name):
+            pinned = self._pins.get(name)
+            if pinned is None:
+                known = [entry for entry in versions if entry.version is not None]
+                return known[0] if known else versions[0]
+            version = pinned
+        for entry in versions:
             if entry.version is not None and _same_version(entry.version, version):
                 return entry
         raise AdapterNotFoundError(name, version)
 
-    def get(self, name: str, version: str | None = None) -> AdapterEntry:
-        """Return a ready entry for prediction.
+    def lookup_ready(self, name: str, version: str | None = None) -> AdapterEntry:
+        """Return the entry `lookup` names, ready to predict.
 
         Raises:
             AdapterNotFoundError: unknown name or version.
             AdapterNotReadyError: the adapter failed to import or load.
         """
-        entry = self.find(name, version)
+        entry = self.lookup(name, version)
         if not entry.ready:
             raise AdapterNotReadyError(
                 entry.name, entry.version, entry.error or "not loaded"

@@ -106,22 +106,22 @@ class PredictionService:
         return True, f"{len(entries)} adapter version(s) ready"
 
     def default_model(self, task: str = "regression") -> str:
-        """Name the model behind the seed's alias route.
+        """Name the model behind the regression compatibility route.
 
         Raises:
             AdapterNotFoundError: no adapter for that task is installed.
         """
-        name = self.find_default_model(task)
+        name = self.default_model_or_none(task)
         if name is None:
             raise AdapterNotFoundError(f"(default {task} model)")
         return name
 
-    def find_default_model(self, task: str = "regression") -> str | None:
-        """Name the model behind the seed's alias route, None if there is none."""
+    def default_model_or_none(self, task: str = "regression") -> str | None:
+        """Name the model behind the compatibility route; None if there is none."""
         if self._default_model is not None:
             return self._default_model
         for name in self.registry.names():
-            entry = self.registry.default(name)
+            entry = self.registry.lookup(name)
             if entry.adapter_class is not None and entry.adapter_class.task == task:
                 return name
         return None
@@ -162,7 +162,7 @@ class PredictionService:
         if name is None:
             return None
         try:
-            entry = self.registry.get(name, version)
+            entry = self.registry.lookup_ready(name, version)
         except (AdapterNotFoundError, AdapterNotReadyError):
             return None  # reported by `predict`, after the body's own errors
         return self._decoders.get((entry.name, str(entry.version)))
@@ -184,7 +184,7 @@ class PredictionService:
             RequestValidationError: a record is invalid and `partial` is false.
             OverloadedError, DeadlineExceededError: from admission control.
         """
-        entry = self.registry.get(name, version)
+        entry = self.registry.lookup_ready(name, version)
         if self._admission is None:
             return self._predict(entry, records, partial)
         return self._admission.run(lambda: self._predict(entry, records, partial))

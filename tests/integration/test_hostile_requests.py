@@ -417,7 +417,9 @@ class TestMethods:
             pytest.param("DELETE", "/v1/models/echo/predict", id="delete-predict"),
             pytest.param("GET", "/v1/models/echo/predict", id="get-predict"),
             pytest.param("PUT", ECHO, id="put-versioned-predict"),
-            pytest.param("DELETE", "/v1/predict/regression", id="delete-seed-route"),
+            pytest.param(
+                "DELETE", "/v1/predict/regression", id="delete-regression-route"
+            ),
             pytest.param("POST", "/health", id="post-health"),
             pytest.param("POST", "/version", id="post-version"),
             pytest.param("POST", "/v1/models", id="post-models"),
@@ -594,8 +596,8 @@ class TestSchemaShape:
         assert response.json()["predictions"] == [2.0]
         assert_alive(target)
 
-    def test_seed_route_refuses_the_envelope(self, target: Target) -> None:
-        """The seed route takes only a list: `{"inputs": [...]}` is a 400."""
+    def test_regression_route_refuses_the_envelope(self, target: Target) -> None:
+        """The compatibility route takes only a list: `{"inputs": [...]}` is a 400."""
         body = b'{"inputs": [{"x": 1}]}'
         assert_error(send(target, "POST", "/v1/predict/regression", body, JSON), 400)
         assert_alive(target)

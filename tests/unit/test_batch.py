@@ -44,7 +44,7 @@ def _job(
     settings = Settings.for_profile(
         "testing", model_dir=model_dir, adapter_namespace=namespace
     )
-    entry = Registry.from_settings(settings).find(name, version)
+    entry = Registry.from_settings(settings).lookup(name, version)
     assert entry.adapter_class is not None and entry.context is not None
     return BatchJob(entry.adapter_class, entry.context, batch_size=128)
 

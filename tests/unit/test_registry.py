@@ -106,16 +106,16 @@ class TestDiscover:
 
     def test_discovery_loads_nothing(self, registry: Registry) -> None:
         """Discovery constructs adapters but does not call load()."""
-        echo = registry.find("echo", "1.0").adapter
+        echo = registry.lookup("echo", "1.0").adapter
         assert echo is not None
         assert not hasattr(echo, "loads")
 
     def test_entry_is_not_ready_before_it_is_loaded(self, registry: Registry) -> None:
         """An adapter whose load() has not run yet is not reported ready."""
-        entry = registry.find("fails-load")
+        entry = registry.lookup("fails-load")
         assert entry.ready is False
         with pytest.raises(AdapterNotReadyError):
-            registry.get("fails-load")
+            registry.lookup_ready("fails-load")
 
     def test_empty_namespace_has_no_entries(self, tmp_path: Path) -> None:
         """A namespace nothing registers in gives an empty registry."""
@@ -123,7 +123,7 @@ class TestDiscover:
         assert registry.entries() == []
         assert registry.names() == []
         with pytest.raises(AdapterNotFoundError):
-            registry.find("echo")
+            registry.lookup("echo")
 
     def test_options_reach_the_adapter_context(
         self, namespace: str, tmp_path: Path
@@ -134,31 +134,31 @@ class TestDiscover:
         for entry in registry.versions("echo"):
             assert entry.adapter is not None
             assert entry.adapter.context.options == {"threshold": 0.5}
-        parity = registry.find("parity").adapter
+        parity = registry.lookup("parity").adapter
         assert parity is not None
         assert parity.context.options == {}
 
 
 class TestDefaultAndFind:
-    """default and find pick an entry by name, version and pins."""
+    """lookup picks an entry by name, version and pins."""
 
     def test_default_is_the_newest(self, registry: Registry) -> None:
         """With no pin, the default version is the highest installed."""
-        assert registry.default("echo").version == "2.0"
-        assert registry.find("echo").version == "2.0"
+        assert registry.lookup("echo").version == "2.0"
+        assert registry.lookup("echo").version == "2.0"
 
     def test_pin_changes_the_default(self, namespace: str, tmp_path: Path) -> None:
         """A pinned version is served when no version is named."""
         registry = Registry.discover(namespace, tmp_path, pins={"echo": "1.0"})
-        assert registry.default("echo").version == "1.0"
-        assert registry.find("echo").version == "1.0"
-        assert registry.find("echo", "2.0").version == "2.0"
-        assert registry.default("parity").version == "0.3"
+        assert registry.lookup("echo").version == "1.0"
+        assert registry.lookup("echo").version == "1.0"
+        assert registry.lookup("echo", "2.0").version == "2.0"
+        assert registry.lookup("parity").version == "0.3"
 
     def test_pin_matches_by_pep440(self, namespace: str, tmp_path: Path) -> None:
         """A pin spelled "1" selects the installed version "1.0"."""
         registry = Registry.discover(namespace, tmp_path, pins={"echo": "1"})
-        assert registry.default("echo").version == "1.0"
+        assert registry.lookup("echo").version == "1.0"
 
     def test_pin_to_a_missing_version_is_not_found(
         self, namespace: str, tmp_path: Path
@@ -168,14 +168,14 @@ class TestDefaultAndFind:
         with pytest.raises(
             AdapterNotFoundError, match=r"model \'echo\' has no version \'9\.0\'"
         ):
-            registry.default("echo")
+            registry.lookup("echo")
 
     @pytest.mark.parametrize("requested", ["1.0", "1", "1.0.0", "v1.0"])
     def test_find_matches_equal_pep440_versions(
         self, registry: Registry, requested: str
     ) -> None:
         """A requested version equal under PEP 440 finds the installed one."""
-        entry = registry.find("echo", requested)
+        entry = registry.lookup("echo", requested)
         assert entry.version == "1.0"
         assert entry.adapter_class is EchoAdapter
 
@@ -183,12 +183,12 @@ class TestDefaultAndFind:
     def test_find_unknown_version(self, registry: Registry, requested: str) -> None:
         """A version not installed raises AdapterNotFoundError naming both."""
         with pytest.raises(AdapterNotFoundError) as caught:
-            registry.find("echo", requested)
+            registry.lookup("echo", requested)
         assert caught.value.name == "echo"
         assert caught.value.version == requested
         assert caught.value.message == f"model 'echo' has no version {requested!r}"
 
-    @pytest.mark.parametrize("method", ["find", "default", "versions", "get"])
+    @pytest.mark.parametrize("method", ["lookup", "versions", "lookup_ready"])
     def test_unknown_name(self, registry: Registry, method: str) -> None:
         """A name not installed raises AdapterNotFoundError naming it."""
         with pytest.raises(
@@ -198,9 +198,9 @@ class TestDefaultAndFind:
 
     def test_broken_import_has_no_version_to_find(self, registry: Registry) -> None:
         """A broken adapter is its name's default but matches no version."""
-        assert registry.default("broken-import").version is None
+        assert registry.lookup("broken-import").version is None
         with pytest.raises(AdapterNotFoundError):
-            registry.find("broken-import", "1.0")
+            registry.lookup("broken-import", "1.0")
 
 
 class TestLoadAll:
@@ -220,13 +220,13 @@ class TestLoadAll:
             ("parity", "0.3"): True,
             ("sleepy", "1.0"): True,
         }
-        assert loaded.find("fails-load").error == (
+        assert loaded.lookup("fails-load").error == (
             "load failed: FileNotFoundError: weights.bin is missing"
         )
 
     def test_each_adapter_is_loaded_once(self, loaded: Registry) -> None:
         """load_all calls load() once on each constructed adapter."""
-        echo = loaded.find("echo", "1.0").adapter
+        echo = loaded.lookup("echo", "1.0").adapter
         assert getattr(echo, "loads", None) == 1
 
     def test_on_loaded_sees_every_constructed_adapter(self, registry: Registry) -> None:
@@ -244,15 +244,15 @@ class TestLoadAll:
         assert seen[2].error is not None
 
     def test_get_returns_a_ready_entry(self, loaded: Registry) -> None:
-        """A get returns the ready entry of the named or default version."""
-        assert loaded.get("echo").version == "2.0"
-        assert loaded.get("echo", "1").version == "1.0"
-        assert loaded.get("parity").ready
+        """lookup_ready returns the ready entry of the named or default version."""
+        assert loaded.lookup_ready("echo").version == "2.0"
+        assert loaded.lookup_ready("echo", "1").version == "1.0"
+        assert loaded.lookup_ready("parity").ready
 
     def test_get_failed_load_is_not_ready(self, loaded: Registry) -> None:
         """A get of an adapter whose load failed raises AdapterNotReadyError."""
         with pytest.raises(AdapterNotReadyError) as caught:
-            loaded.get("fails-load")
+            loaded.lookup_ready("fails-load")
         assert caught.value.name == "fails-load"
         assert caught.value.version == "1.0"
         assert (
@@ -266,7 +266,7 @@ class TestLoadAll:
         with pytest.raises(
             AdapterNotReadyError, match="model 'broken-import' is not ready"
         ):
-            loaded.get("broken-import")
+            loaded.lookup_ready("broken-import")
 
 
 class TestSettingsWiring:
@@ -280,7 +280,7 @@ class TestSettingsWiring:
             adapter_options={"echo": {"scale": 3}}, pinned_versions={"echo": "1.0"}
         )
         registry = build_service(settings).registry
-        entry = registry.get("echo")
+        entry = registry.lookup_ready("echo")
         assert entry.version == "1.0"
         assert entry.adapter is not None
         assert entry.adapter.context.options == {"scale": 3}

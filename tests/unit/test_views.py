@@ -20,7 +20,7 @@ from roost.views.models import (
     render_model_summary,
     render_models,
     render_prediction,
-    render_seed_prediction,
+    render_regression_compat,
     render_version,
 )
 
@@ -116,7 +116,7 @@ class TestRenderPredictions:
 
     def test_seed_body_leaves_invalid_rows_out(self) -> None:
         """The seed body lists only valid rows' predictions and the errors."""
-        body = render_seed_prediction(
+        body = render_regression_compat(
             _result(
                 [1.0, None, 3.0, None], {1: {"x": ["required field"]}, 3: {"x": ["r"]}}
             )
@@ -129,7 +129,7 @@ class TestRenderPredictions:
 
     def test_seed_body_has_null_errors_when_all_valid(self) -> None:
         """Without problems, errors is null and a null prediction is kept."""
-        body = render_seed_prediction(_result([None, 2.0], {}))
+        body = render_regression_compat(_result([None, 2.0], {}))
         assert body == {"predictions": [None, 2.0], "version": "1.0", "errors": None}
 
     def test_partial_prediction_keeps_nulls_and_errors(self) -> None:
@@ -160,7 +160,7 @@ class TestRenderModels:
 
     def test_summary_of_a_ready_model(self, registry: Registry) -> None:
         """A summary names the default version, every version, task and readiness."""
-        body = render_model_summary(registry.default("echo"), registry.versions("echo"))
+        body = render_model_summary(registry.lookup("echo"), registry.versions("echo"))
         assert body == {
             "name": "echo",
             "version": "2.0",
@@ -172,7 +172,7 @@ class TestRenderModels:
     def test_summary_of_a_failed_load(self, registry: Registry) -> None:
         """A model that failed to load is not ready and carries its error."""
         body = render_model_summary(
-            registry.default("fails-load"), registry.versions("fails-load")
+            registry.lookup("fails-load"), registry.versions("fails-load")
         )
         assert body["ready"] is False
         assert body["error"] == "load failed: FileNotFoundError: weights.bin is missing"
@@ -180,7 +180,7 @@ class TestRenderModels:
     def test_full_model_of_a_broken_import(self, registry: Registry) -> None:
         """A model that failed to import has no version, task or schema."""
         body = render_model(
-            registry.default("broken-import"), registry.versions("broken-import")
+            registry.lookup("broken-import"), registry.versions("broken-import")
         )
         assert body["version"] is None
         assert body["versions"] == []
@@ -195,7 +195,7 @@ class TestRenderModels:
 
     def test_full_model(self, registry: Registry) -> None:
         """The full body adds description, input schema and each version's state."""
-        body = render_model(registry.find("echo", "1.0"), registry.versions("echo"))
+        body = render_model(registry.lookup("echo", "1.0"), registry.versions("echo"))
         assert body["version"] == "1.0"
         assert body["description"] == "Echoes x back."
         assert body["input_schema"] == {
@@ -232,7 +232,7 @@ class TestRenderModels:
     def test_models_wraps_the_summaries(self, registry: Registry) -> None:
         """The list body holds one summary per name, in the order given."""
         summaries = [
-            render_model_summary(registry.default(name), registry.versions(name))
+            render_model_summary(registry.lookup(name), registry.versions(name))
             for name in registry.names()
         ]
         body = render_models(iter(summaries))
@@ -245,7 +245,7 @@ class TestRenderVersion:
 
     def test_with_a_default_model(self, registry: Registry) -> None:
         """Every name lists its versions; unimportable adapters are left out."""
-        body = render_version("0.1.0", registry.default("echo"), registry.entries())
+        body = render_version("0.1.0", registry.lookup("echo"), registry.entries())
         assert body == {
             "api_version": "0.1.0",
             "model_version": "2.0",
