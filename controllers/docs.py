@@ -152,7 +152,9 @@ def find_assets() -> tuple[Path | None, str]:
 
 
 def add_docs_routes(
-    app: falcon.App, service: PredictionService, api_version: str
+    app: falcon.App[falcon.Request, falcon.Response],
+    service: PredictionService,
+    api_version: str,
 ) -> None:
     """Attach the OpenAPI document, the docs page and the landing page.
 

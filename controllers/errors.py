@@ -46,7 +46,7 @@ def _request_id(req: falcon.Request) -> str | None:
 def _status_for(error: RoostError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 500
 
 
@@ -94,7 +94,7 @@ def serialize_http_error(
     )
 
 
-def install_error_handlers(app: falcon.App) -> None:
+def install_error_handlers(app: falcon.App[falcon.Request, falcon.Response]) -> None:
     """Register roost's handlers; the most specific class wins in Falcon."""
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(RoostError, handle_roost_error)

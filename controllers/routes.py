@@ -22,7 +22,11 @@ from roost.core.serving.dataplane import PredictionService
 __all__ = ["add_routes"]
 
 
-def add_routes(app: falcon.App, service: PredictionService, api_version: str) -> None:
+def add_routes(
+    app: falcon.App[falcon.Request, falcon.Response],
+    service: PredictionService,
+    api_version: str,
+) -> None:
     """Attach every resource to its URL."""
     models = ModelsResource(service)
     predict = PredictResource(service)
