@@ -226,7 +226,7 @@ def _numbers_from_text(array: pa.Array, kind: str) -> list[Any] | None:
         return None
     texts = pc.if_else(matches, array, pa.scalar(None, pa.string()))
     numbers = pc.cast(texts, pa.int64() if integer else pa.float64())
-    values = numbers.to_pylist()
+    values: list[Any] = numbers.to_pylist()
     if hits == len(array):
         return values
     originals = array.to_pylist()
@@ -253,7 +253,7 @@ def column_values(array: pa.Array, rules: Mapping[str, Any] | None = None) -> li
         kind_of = array.type
     if pa.types.is_floating(kind_of):
         numbers = array.to_numpy(zero_copy_only=False)  # nulls become NaN
-        values = numbers.tolist()
+        values: list[Any] = numbers.tolist()
         for row in np.flatnonzero(np.isnan(numbers)).tolist():
             values[row] = None
         return values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ class Registry:
         """Find every adapter registered under `namespace`; load none of them."""
         failures: list[AdapterEntry] = []
 
-        def on_failure(_manager: object, entry_point: Any, exc: BaseException) -> None:
+        def on_failure(
+            _manager: object, entry_point: EntryPoint, exc: BaseException
+        ) -> None:
             logger.error(
                 "adapter entry point %r (%s) failed to import: %s",
                 entry_point.name,
@@ -88,7 +91,8 @@ class Registry:
                 )
             )
 
-        manager = ExtensionManager(
+        # NOTE: object, not ModelAdapter: check_adapter_class vets each plugin.
+        manager: ExtensionManager[object] = ExtensionManager(
             namespace=namespace,
             invoke_on_load=False,
             on_load_failure_callback=on_failure,
