@@ -225,7 +225,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-class RoostServer(BaseApplication):  # type: ignore[misc] - gunicorn ships no types
+class RoostServer(BaseApplication):
     """gunicorn application that builds roost's app in each worker."""
 
     def __init__(self, settings: Settings) -> None:

@@ -72,7 +72,7 @@ class AcceptBalance:
         return min(counts) if counts else None
 
 
-class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc] - gunicorn ships no types
+class BalancedThreadWorker(ThreadWorker):
     """gthread, deferring new connections to less loaded sibling workers.
 
     The master attaches `roost_balance` and `roost_slot` before forking
