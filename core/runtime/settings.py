@@ -1,43 +1,55 @@
-"""Settings: one object built from ROOST_* environment variables and a profile."""
+"""Settings: one object built from ROOST_* environment variables and a profile.
+
+Each setting is declared once, as a field of `Settings`: the annotation is its
+type, the field's default its default, and `setting(...)` in the field's
+metadata its parser, check, per-profile defaults and help text. `from_env`,
+the checks, the profiles and the README's settings table all derive from that
+one declaration: `python -m roost.core.runtime.settings` prints the table, and
+tests/unit/test_settings.py fails when the README's copy differs from it.
+"""
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from roost.core.runtime._setting import (
+    METADATA_KEY,
+    Setting,
+    between,
+    integer,
+    not_negative,
+    number,
+    one_of,
+    options_by_adapter,
+    path,
+    path_or_none,
+    pins,
+    positive,
+    setting,
+    text,
+    text_or_none,
+)
 from roost.core.runtime.affinity import AFFINITY_MODES
 
-__all__ = ["PROFILES", "Settings", "default_model_dir"]
+__all__ = [
+    "PROFILES",
+    "Setting",
+    "Settings",
+    "declared_settings",
+    "default_model_dir",
+    "settings_table",
+]
 
 PROFILES = ("development", "testing", "production")
 MAX_PORT = 65535
 LIBRARY_POLICIES = ("warn", "refuse")
-
-#: Defaults that differ by profile; everything else is the dataclass default.
-_PROFILE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
-    "development": {"log_level": "info", "log_format": "text"},
-    "testing": {"log_level": "warning", "log_format": "text"},
-    "production": {"log_level": "info", "log_format": "json"},
-}
-_POSITIVE = (
-    "workers",
-    "threads",
-    "timeout",
-    "graceful_timeout",
-    "max_in_flight",
-    "queue_timeout",
-    "batch_max_rows",
-    "max_body_bytes",
-    "max_records",
-    "max_fields_per_record",
-    "body_timeout",
-)
-_NOT_FROM_ENV = {"request_id_factory", "port"}
+LOG_FORMATS = ("text", "json")
 
 
 def default_model_dir(environ: Mapping[str, str]) -> Path:
@@ -54,103 +66,255 @@ def _new_request_id() -> str:
 class Settings:
     """Everything that configures one roost process.
 
-    Each field maps to the environment variable `ROOST_<FIELD>`; `PORT` is
-    also honoured (PaaS convention) when `ROOST_PORT` is unset.
+    Each field but `request_id_factory` is a setting: it maps to the
+    environment variable `ROOST_<FIELD>` (`PORT` is also honoured, the PaaS
+    convention, when `ROOST_PORT` is unset), and its `setting(...)` metadata
+    says how it is read, checked and documented. A new setting is a new
+    field declared the same way, plus its row in the README.
     """
 
-    profile: str = "development"
-    model_dir: Path = field(default_factory=lambda: default_model_dir(os.environ))
-    adapter_namespace: str = "roost.adapters"
-    default_model: str | None = None
-    pinned_versions: Mapping[str, str] = field(default_factory=dict)
-    adapter_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: What to do when an artifact was trained with other library versions.
-    library_mismatch: str = "warn"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 2
-    threads: int = 8
-    timeout: int = 30
-    graceful_timeout: int = 30
-    max_requests: int = 0
-    max_requests_jitter: int = 0
-    #: Predict requests one worker runs at once; more get 503 + Retry-After.
-    max_in_flight: int = 4
-    #: Seconds a request may wait for a free prediction slot before 503.
-    queue_timeout: float = 1.0
-    #: Seconds a prediction may take before the client gets 504 (0: no
-    #: deadline; predictions then run on the request's own thread).
-    request_deadline: float = 30.0
-    #: `on` pins worker n to the n-th usable CPU, `off` leaves workers to the
-    #: kernel, `auto` pins when there are as many workers as usable CPUs.
-    cpu_affinity: str = "auto"
-    #: Micro-batching: rows one merged predict call may take (1: off).
-    batch_max_rows: int = 1
-    #: Micro-batching: seconds the first request waits for company.
-    batch_max_wait: float = 0.002
-    max_body_bytes: int = 8 * 1024 * 1024
-    max_records: int = 10_000
-    max_fields_per_record: int = 1_000
-    #: Seconds a request body may take to arrive before 408.
-    body_timeout: float = 10.0
-    #: Folder shared by gunicorn workers for Prometheus metrics; None: per process.
-    metrics_dir: Path | None = None
-    log_level: str = "info"
-    log_format: str = "text"
+    profile: str = field(
+        default="development",
+        metadata=setting(
+            "`development`, `testing` or `production`: picks the log defaults",
+            parse=text,
+            check=one_of(PROFILES),
+        ),
+    )
+    model_dir: Path = field(
+        default_factory=lambda: default_model_dir(os.environ),
+        metadata=setting(
+            "where artifacts and their manifests live",
+            parse=path,
+            shown="`~/.local/share/roost/models` (under `$XDG_DATA_HOME` if set)",
+            blank_is_unset=True,
+            env_default=default_model_dir,
+        ),
+    )
+    adapter_namespace: str = field(
+        default="roost.adapters",
+        metadata=setting("entry-point group to discover adapters in", parse=text),
+    )
+    default_model: str | None = field(
+        default=None,
+        metadata=setting(
+            "the model behind `/v1/predict/regression`",
+            parse=text_or_none,
+            shown="the first regression adapter by name",
+        ),
+    )
+    pinned_versions: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=setting(
+            "`name=version,...`: the version served when a request names none",
+            parse=pins,
+            shown="none (the newest)",
+        ),
+    )
+    adapter_options: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict,
+        metadata=setting(
+            'JSON `{"name": {...}}`: options handed to each adapter\'s context',
+            parse=options_by_adapter,
+            shown="`{}`",
+        ),
+    )
+    library_mismatch: str = field(
+        default="warn",
+        metadata=setting(
+            "`warn` about or `refuse` artifacts trained with other library versions",
+            parse=text,
+            check=one_of(LIBRARY_POLICIES),
+        ),
+    )
+    host: str = field(
+        default="127.0.0.1", metadata=setting("address to bind", parse=text)
+    )
+    port: int = field(
+        default=8000,
+        metadata=setting(
+            "port to bind; `PORT` is read when this is unset or empty",
+            parse=integer,
+            check=between(0, MAX_PORT),
+            fallbacks=("PORT",),
+            blank_is_unset=True,
+        ),
+    )
+    workers: int = field(
+        default=2,
+        metadata=setting("gunicorn worker processes", parse=integer, check=positive),
+    )
+    threads: int = field(
+        default=8,
+        metadata=setting("threads per worker (gthread)", parse=integer, check=positive),
+    )
+    timeout: int = field(
+        default=30,
+        metadata=setting(
+            "gunicorn worker timeout, seconds", parse=integer, check=positive
+        ),
+    )
+    graceful_timeout: int = field(
+        default=30,
+        metadata=setting(
+            "seconds workers get to finish accepted requests on SIGTERM or SIGHUP",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    max_requests: int = field(
+        default=0,
+        metadata=setting(
+            "recycle a worker after this many requests (0: never)",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
+    max_requests_jitter: int = field(
+        default=0,
+        metadata=setting(
+            "up to this many more requests before recycling, so workers recycle apart",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
+    max_in_flight: int = field(
+        default=4,
+        metadata=setting(
+            "predictions one worker runs at once; more wait for a slot",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    queue_timeout: float = field(
+        default=1.0,
+        metadata=setting(
+            "seconds a request may wait for a prediction slot before 503",
+            parse=number,
+            check=positive,
+        ),
+    )
+    request_deadline: float = field(
+        default=30.0,
+        metadata=setting(
+            "seconds a prediction may take before 504 (0: no deadline, and "
+            "predictions run on the request's own thread)",
+            parse=number,
+            check=not_negative,
+        ),
+    )
+    cpu_affinity: str = field(
+        default="auto",
+        metadata=setting(
+            "`auto`: each worker on a CPU of its own when there are as many "
+            "workers as usable CPUs; `on`: always; `off`: never (see Workers)",
+            parse=text,
+            check=one_of(AFFINITY_MODES),
+        ),
+    )
+    batch_max_rows: int = field(
+        default=1,
+        metadata=setting(
+            "micro-batching: rows one merged predict call may take (1: off)",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    batch_max_wait: float = field(
+        default=0.002,
+        metadata=setting(
+            "micro-batching: seconds the first request waits for company",
+            parse=number,
+            check=not_negative,
+        ),
+    )
+    max_body_bytes: int = field(
+        default=8 * 1024 * 1024,
+        metadata=setting(
+            "largest request body, in bytes; larger: 413",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    max_records: int = field(
+        default=10_000,
+        metadata=setting(
+            "most records one predict request may carry; more: 413",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    max_fields_per_record: int = field(
+        default=1_000,
+        metadata=setting(
+            "most fields one record may carry; more: 400",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    body_timeout: float = field(
+        default=10.0,
+        metadata=setting(
+            "seconds a request body may take to arrive; slower: 408",
+            parse=number,
+            check=positive,
+        ),
+    )
+    metrics_dir: Path | None = field(
+        default=None,
+        metadata=setting(
+            "folder where gunicorn workers share Prometheus metrics",
+            parse=path_or_none,
+            shown="a fresh temporary folder",
+        ),
+    )
+    log_level: str = field(
+        default="info",
+        metadata=setting(
+            "`debug`, `info`, `warning`, `error` or `critical`",
+            parse=text,
+            by_profile={"testing": "warning"},
+        ),
+    )
+    log_format: str = field(
+        default="text",
+        metadata=setting(
+            "`text`, or `json`: one JSON object per log line",
+            parse=text,
+            check=one_of(LOG_FORMATS),
+            by_profile={"production": "json"},
+        ),
+    )
+    #: Not a setting: code swaps it (tests), the environment cannot.
     request_id_factory: Callable[[], str] = field(default=_new_request_id, repr=False)
 
     def __post_init__(self) -> None:
-        if self.profile not in PROFILES:
-            raise ValueError(f"profile {self.profile!r} is not one of {PROFILES}")
-        if self.log_format not in {"text", "json"}:
-            raise ValueError(f"log_format {self.log_format!r} is not 'text' or 'json'")
-        if self.library_mismatch not in LIBRARY_POLICIES:
-            raise ValueError(
-                f"library_mismatch {self.library_mismatch!r} is not one of "
-                f"{LIBRARY_POLICIES}"
-            )
-        if self.cpu_affinity not in AFFINITY_MODES:
-            raise ValueError(
-                f"cpu_affinity {self.cpu_affinity!r} is not one of {AFFINITY_MODES}"
-            )
-        if not 0 <= self.port <= MAX_PORT:
-            raise ValueError(f"port must be between 0 and {MAX_PORT}, got {self.port}")
-        for name in _POSITIVE:
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        for name in (
-            "max_requests",
-            "max_requests_jitter",
-            "batch_max_wait",
-            "request_deadline",
-        ):
-            if getattr(self, name) < 0:
-                raise ValueError(
-                    f"{name} must not be negative, got {getattr(self, name)}"
-                )
+        for declared in declared_settings():
+            if declared.check is not None:
+                declared.check(declared.name, getattr(self, declared.name))
 
     @classmethod
     def for_profile(cls, profile: str, **overrides: Any) -> Settings:
         """Build settings from a profile's defaults plus explicit overrides."""
-        if profile not in PROFILES:
-            raise ValueError(f"profile {profile!r} is not one of {PROFILES}")
-        return cls(profile=profile, **{**_PROFILE_DEFAULTS[profile], **overrides})
+        one_of(PROFILES)("profile", profile)
+        defaults = {
+            declared.name: declared.by_profile[profile]
+            for declared in declared_settings()
+            if profile in declared.by_profile
+        }
+        return cls(profile=profile, **{**defaults, **overrides})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from `ROOST_*` variables (the only reader of them)."""
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {"model_dir": default_model_dir(env)}
-        for variable in ("ROOST_PORT", "PORT"):
-            if env.get(variable):
-                values["port"] = _integer(variable, env[variable])
-                break
-        for spec in fields(cls):
-            variable = f"ROOST_{spec.name.upper()}"
-            raw = env.get(variable)
-            if raw is None or spec.name in _NOT_FROM_ENV:
-                continue
-            values[spec.name] = _convert(spec.name, variable, raw)
+        values: dict[str, Any] = {}
+        for declared in declared_settings():
+            found = declared.read(env)
+            if found is not None:
+                values[declared.name] = declared.parse(*found)
+            elif declared.env_default is not None:
+                values[declared.name] = declared.env_default(env)
         return cls.for_profile(values.pop("profile", "development"), **values)
 
     def replace(self, **changes: Any) -> Settings:
@@ -158,77 +322,29 @@ class Settings:
         return replace(self, **changes)
 
 
-_INTEGERS = {
-    "workers",
-    "threads",
-    "timeout",
-    "graceful_timeout",
-    "max_requests",
-    "max_requests_jitter",
-    "max_in_flight",
-    "max_body_bytes",
-    "max_records",
-    "max_fields_per_record",
-    "batch_max_rows",
-}
-
-
-def _convert(name: str, variable: str, raw: str) -> Any:
-    """Turn one environment string into its field's type."""
-    if name in _INTEGERS:
-        return _integer(variable, raw)
-    if name in _FLOATS:
-        return _number(variable, raw)
-    if name in _PATHS:
-        return Path(raw).expanduser() if raw else None
-    parser = _PARSERS.get(name)
-    return parser(raw) if parser is not None else raw
-
-
-def _integer(variable: str, raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{variable}={raw!r} is not an integer") from None
-
-
-def _number(variable: str, raw: str) -> float:
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{variable}={raw!r} is not a number") from None
-
-
-def _parse_pins(text: str) -> dict[str, str]:
-    """Parse `name=version,name=version` into a mapping."""
-    pins = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, version = item.partition("=")
-        if not sep or not name.strip() or not version.strip():
-            raise ValueError(f"ROOST_PINNED_VERSIONS item {item!r} is not name=version")
-        pins[name.strip()] = version.strip()
-    return pins
-
-
-def _adapter_options(raw: str) -> dict[str, dict[str, Any]]:
-    """Parse ROOST_ADAPTER_OPTIONS: a JSON object of objects, keyed by adapter."""
-    try:
-        options = json.loads(raw)
-    except ValueError as exc:
-        raise ValueError(f"ROOST_ADAPTER_OPTIONS is not valid JSON: {exc}") from None
-    if not isinstance(options, dict) or not all(
-        isinstance(value, dict) for value in options.values()
-    ):
-        raise ValueError(
-            'ROOST_ADAPTER_OPTIONS must be a JSON object of objects: {"name": {...}}'
+@functools.cache
+def declared_settings() -> tuple[Setting, ...]:
+    """Return every setting's declaration, named, in declaration order."""
+    return tuple(
+        replace(
+            spec.metadata[METADATA_KEY],
+            name=spec.name,
+            default=None if spec.default is MISSING else spec.default,
         )
-    return options
+        for spec in fields(Settings)
+        if METADATA_KEY in spec.metadata
+    )
 
 
-_FLOATS = {"request_deadline", "queue_timeout", "batch_max_wait", "body_timeout"}
-_PATHS = {"model_dir", "metrics_dir"}
-_PARSERS: Mapping[str, Callable[[str], Any]] = {
-    "pinned_versions": _parse_pins,
-    "adapter_options": _adapter_options,
-    "default_model": lambda raw: raw or None,
-}
+def settings_table() -> str:
+    """Render the README's settings table (Markdown) from the declarations."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for declared in declared_settings():
+        primary, *fallbacks = (f"`{name}`" for name in declared.variables)
+        variable = f"{primary} (or {', '.join(fallbacks)})" if fallbacks else primary
+        lines.append(f"| {variable} | {declared.shown_default} | {declared.doc} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_table(), end="")

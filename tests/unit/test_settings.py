@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from roost.core.runtime.settings import PROFILES, Settings, default_model_dir
+from roost.core.runtime.settings import (
+    PROFILES,
+    Settings,
+    declared_settings,
+    default_model_dir,
+    settings_table,
+)
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+TABLE_HEADER = "| variable | default | meaning |"
+REGENERATE = "regenerate it with: python -m roost.core.runtime.settings"
 
 
 class TestDefaults:
@@ -56,7 +66,13 @@ class TestDefaults:
         ("field", "value", "message"),
         [
             ("profile", "staging", "profile 'staging' is not one of"),
-            ("log_format", "xml", "log_format 'xml' is not 'text' or 'json'"),
+            ("log_format", "xml", "log_format 'xml' is not one of ('text', 'json')"),
+            (
+                "library_mismatch",
+                "ignore",
+                "library_mismatch 'ignore' is not one of ('warn', 'refuse')",
+            ),
+            ("max_requests", -1, "max_requests must not be negative, got -1"),
             ("port", -1, "port must be between 0 and 65535, got -1"),
             ("workers", 0, "workers must be positive, got 0"),
             ("threads", 0, "threads must be positive, got 0"),
@@ -202,6 +218,11 @@ class TestFromEnv:
         settings = Settings.from_env({"ROOST_MODEL_DIR": "~/models"})
         assert settings.model_dir == Path.home() / "models"
 
+    def test_empty_model_dir_means_the_default_folder(self) -> None:
+        """An empty ROOST_MODEL_DIR counts as unset: the per-user data folder."""
+        settings = Settings.from_env({"ROOST_MODEL_DIR": "", "XDG_DATA_HOME": "/d"})
+        assert settings.model_dir == Path("/d/roost/models")
+
     def test_model_dir_defaults_to_xdg_data_home(self) -> None:
         """Without ROOST_MODEL_DIR, the folder is under the given XDG_DATA_HOME."""
         settings = Settings.from_env({"XDG_DATA_HOME": "/srv/data"})
@@ -333,7 +354,14 @@ class TestFromEnv:
                 {"ROOST_GRACEFUL_TIMEOUT": "soon"},
                 "ROOST_GRACEFUL_TIMEOUT='soon' is not an integer",
             ),
-            ({"ROOST_LOG_FORMAT": "xml"}, "log_format 'xml' is not 'text' or 'json'"),
+            (
+                {"ROOST_LOG_FORMAT": "xml"},
+                "log_format 'xml' is not one of ('text', 'json')",
+            ),
+            (
+                {"ROOST_QUEUE_TIMEOUT": "soon"},
+                "ROOST_QUEUE_TIMEOUT='soon' is not a number",
+            ),
             (
                 {"ROOST_CPU_AFFINITY": "yes"},
                 "cpu_affinity 'yes' is not one of ('auto', 'on', 'off')",
@@ -356,3 +384,86 @@ class TestFromEnv:
         with pytest.raises(ValueError, match="PORT='http' is not an integer") as caught:
             Settings.from_env({"PORT": "http"})
         assert "ROOST_PORT" not in str(caught.value)
+
+
+def _readme_table() -> list[str]:
+    """Return the lines of the README's settings table, header included."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = lines.index(TABLE_HEADER)
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    return lines[start:end]
+
+
+def _rows_by_variable(table: list[str]) -> dict[str, str]:
+    """Key a settings table's rows by the first variable each names."""
+    return {row.split("`")[1]: row for row in table[2:]}
+
+
+class TestDeclaration:
+    """Every setting is declared once; the README's table is derived from it."""
+
+    def test_every_field_but_the_factory_is_a_declared_setting(self) -> None:
+        """A field added without its setting(...) declaration fails here."""
+        names = [spec.name for spec in dataclasses.fields(Settings)]
+        declared = [setting.name for setting in declared_settings()]
+        assert declared == [name for name in names if name != "request_id_factory"]
+
+    def test_variables_are_roost_and_the_field_name(self) -> None:
+        """Each setting is read from ROOST_<FIELD>, and only port has a fallback."""
+        for setting in declared_settings():
+            assert setting.variables[0] == f"ROOST_{setting.name.upper()}"
+        fallbacks = {s.name: s.fallbacks for s in declared_settings() if s.fallbacks}
+        assert fallbacks == {"port": ("PORT",)}
+
+    def test_every_variable_is_read(self) -> None:
+        """Setting a declared variable changes its field: none is left unread."""
+        valid = {
+            "profile": "production",
+            "model_dir": "/srv/models",
+            "pinned_versions": "echo=1.0",
+            "adapter_options": '{"echo": {}}',
+            "library_mismatch": "refuse",
+            "cpu_affinity": "off",
+            "log_format": "json",
+            "metrics_dir": "/srv/metrics",
+        }
+        defaults = Settings.from_env({})
+        for setting in declared_settings():
+            raw = valid.get(setting.name, "7")
+            changed = Settings.from_env({setting.variables[0]: raw})
+            assert getattr(changed, setting.name) != getattr(defaults, setting.name)
+
+    def test_profile_defaults_show_in_the_table(self) -> None:
+        """A default that differs by profile is shown with that profile."""
+        assert "| `info` (`warning` in `testing`) |" in settings_table()
+        assert "| `text` (`json` in `production`) |" in settings_table()
+
+    def test_readme_lists_every_setting(self) -> None:
+        """A declared setting missing from the README's table fails."""
+        documented = _rows_by_variable(_readme_table())
+        declared = [setting.variables[0] for setting in declared_settings()]
+        missing = [variable for variable in declared if variable not in documented]
+        assert not missing, f"README.md lacks rows for {missing}; {REGENERATE}"
+
+    def test_readme_lists_no_unknown_setting(self) -> None:
+        """A README row for a setting that is not declared fails."""
+        declared = {setting.variables[0] for setting in declared_settings()}
+        unknown = [v for v in _rows_by_variable(_readme_table()) if v not in declared]
+        assert not unknown, f"README.md documents unknown {unknown}; {REGENERATE}"
+
+    def test_readme_rows_match_the_declarations(self) -> None:
+        """Each README row shows its setting's default and help as declared."""
+        documented = _rows_by_variable(_readme_table())
+        expected = _rows_by_variable(settings_table().splitlines())
+        wrong = {
+            variable: f"README: {documented[variable]!r}, declared: {row!r}"
+            for variable, row in expected.items()
+            if variable in documented and documented[variable] != row
+        }
+        assert not wrong, f"README.md rows differ: {wrong}; {REGENERATE}"
+
+    def test_readme_table_is_the_generated_table(self) -> None:
+        """The README's table is settings_table() exactly, in declaration order."""
+        assert _readme_table() == settings_table().splitlines(), REGENERATE
