@@ -17,7 +17,7 @@ from roost.controllers.middleware import MetricsMiddleware, RequestIdMiddleware
 from roost.controllers.routes import add_routes
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
-from roost.core.serving.dataplane import PredictionService, build_service
+from roost.core.serving.dataplane import DataPlane, build_dataplane
 from roost.views.media import json_handler
 
 __all__ = ["RoostApp", "api_version", "create_app"]
@@ -26,11 +26,11 @@ logger = logging.getLogger(__name__)
 
 
 class RoostApp(falcon.App):
-    """A Falcon app that keeps its service reachable (gunicorn hooks drain it)."""
+    """A Falcon app that keeps its dataplane reachable (gunicorn hooks drain it)."""
 
-    def __init__(self, service: PredictionService, **options: Any) -> None:
+    def __init__(self, dataplane: DataPlane, **options: Any) -> None:
         super().__init__(**options)
-        self.service = service
+        self.dataplane = dataplane
 
 
 def api_version() -> str:
@@ -44,12 +44,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> RoostApp:
     if overrides:
         settings = settings.replace(**overrides)
     configure_logging(settings.log_level, settings.log_format)
-    service = build_service(settings)
+    dataplane = build_dataplane(settings)
     app = RoostApp(
-        service,
+        dataplane,
         middleware=[
             RequestIdMiddleware(settings.request_id_factory),
-            MetricsMiddleware(service.metrics),
+            MetricsMiddleware(dataplane.metrics),
         ],
     )
     handler = json_handler()
@@ -57,5 +57,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> RoostApp:
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.req_options.strip_url_path_trailing_slash = True
     install_error_handlers(app)
-    add_routes(app, service, api_version())
+    add_routes(app, dataplane, api_version())
     return app

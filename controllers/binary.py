@@ -13,7 +13,8 @@ import falcon
 from roost.controllers.bodies import read_body
 from roost.core.errors import BadRequestError, PayloadTooLargeError
 from roost.core.serving import tensors
-from roost.core.serving.intake import IntakeLimits, parse_json
+from roost.core.serving.intake import parse_json
+from roost.core.serving.limits import IntakeLimits
 from roost.core.serving.tensors import Tensor
 
 __all__ = [

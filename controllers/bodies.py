@@ -11,7 +11,8 @@ from typing import Any
 import falcon
 
 from roost.core.errors import BadRequestError, PayloadTooLargeError
-from roost.core.serving.intake import IntakeLimits, parse_json
+from roost.core.serving.intake import parse_json
+from roost.core.serving.limits import IntakeLimits
 
 __all__ = ["read_body", "read_json", "read_json_bytes", "wants_partial"]
 

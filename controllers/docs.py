@@ -11,7 +11,7 @@ import falcon
 
 from roost.core.api.openapi import build_document
 from roost.core.errors import AdapterNotFoundError
-from roost.core.serving.dataplane import PredictionService
+from roost.core.serving.dataplane import DataPlane
 from roost.views.docs import (
     render_docs_init,
     render_docs_page,
@@ -153,7 +153,7 @@ def find_assets() -> tuple[Path | None, str]:
 
 def add_docs_routes(
     app: falcon.App[falcon.Request, falcon.Response],
-    service: PredictionService,
+    dataplane: DataPlane,
     api_version: str,
 ) -> None:
     """Attach the OpenAPI document, the docs page and the landing page.
@@ -161,14 +161,14 @@ def add_docs_routes(
     The document is built here, once per app (so once per worker).
     """
     try:
-        default_regression: str | None = service.default_model("regression")
+        default_regression: str | None = dataplane.default_model("regression")
     except AdapterNotFoundError:
         default_regression = None
     document = build_document(
-        service.registry,
+        dataplane.registry,
         api_version,
         default_regression=default_regression,
-        limits=service.limits,
+        limits=dataplane.limits,
     )
     assets, reason = find_assets()
     if assets is None:

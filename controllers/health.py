@@ -6,7 +6,7 @@ import falcon
 
 from roost.core.errors import AdapterNotFoundError
 from roost.core.runtime.metrics import CONTENT_TYPE
-from roost.core.serving.dataplane import PredictionService
+from roost.core.serving.dataplane import DataPlane
 from roost.views.models import render_version
 
 __all__ = ["HealthResource", "MetricsResource", "ReadinessResource", "VersionResource"]
@@ -23,12 +23,12 @@ class HealthResource:
 class ReadinessResource:
     """`GET /health/ready`: 200 once every adapter is loaded; 503 otherwise."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._service = service
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._dataplane = dataplane
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer readiness with the reason when not ready."""
-        ready, reason = self._service.readiness()
+        ready, reason = self._dataplane.readiness.check()
         resp.status = 200 if ready else 503
         resp.media = {"ready": ready, "reason": reason}
 
@@ -36,8 +36,8 @@ class ReadinessResource:
 class MetricsResource:
     """`GET /metrics`: Prometheus exposition of every worker's metrics."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._metrics = service.metrics
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._metrics = dataplane.metrics
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Render the metrics text."""
@@ -48,15 +48,15 @@ class MetricsResource:
 class VersionResource:
     """`GET /version`: the API's version and the installed models' versions."""
 
-    def __init__(self, service: PredictionService, api_version: str) -> None:
-        self._service = service
+    def __init__(self, dataplane: DataPlane, api_version: str) -> None:
+        self._dataplane = dataplane
         self._api_version = api_version
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Render the versions."""
-        registry = self._service.registry
+        registry = self._dataplane.registry
         try:
-            default = registry.lookup(self._service.default_model())
+            default = registry.lookup(self._dataplane.default_model())
         except AdapterNotFoundError:
             default = None
         resp.media = render_version(self._api_version, default, registry.entries())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import falcon
 
 from roost.controllers.bodies import read_json_bytes, wants_partial
-from roost.core.serving.dataplane import PredictionService
+from roost.core.serving.dataplane import DataPlane
 from roost.views.models import (
     render_model,
     render_model_summary,
@@ -20,8 +20,8 @@ __all__ = ["ModelsResource", "PredictResource", "RegressionCompatResource"]
 class ModelsResource:
     """`GET /v1/models` and `GET /v1/models/{name}`."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._registry = service.registry
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._registry = dataplane.registry
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List every installed adapter with its default version."""
@@ -44,8 +44,8 @@ class ModelsResource:
 class PredictResource:
     """`POST /v1/models/{name}[/versions/{version}]/predict`."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._service = service
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._dataplane = dataplane
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         """Predict with the default version of `name`."""
@@ -61,10 +61,10 @@ class PredictResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         partial = wants_partial(req)
-        raw = read_json_bytes(req, self._service.limits)
-        records = self._service.intake(raw, name, version)
+        raw = read_json_bytes(req, self._dataplane.limits)
+        batch = self._dataplane.decode_records(raw, name, version)
         req.context.model = name
-        result = self._service.predict(name, records, version, partial=partial)
+        result = self._dataplane.predict(name, batch, version, partial=partial)
         req.context.model_version = result.version
         resp.media = render_prediction(result, partial=partial)
 
@@ -72,16 +72,17 @@ class PredictResource:
 class RegressionCompatResource:
     """`POST /v1/predict/regression`: the original tutorial API's route, kept."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._service = service
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._dataplane = dataplane
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Predict valid rows; list invalid ones under `errors` (status 200)."""
-        raw = read_json_bytes(req, self._service.limits)
-        records = self._service.intake(
-            raw, self._service.default_model_or_none("regression"), allow_envelope=False
+        raw = read_json_bytes(req, self._dataplane.limits)
+        dataplane = self._dataplane
+        batch = dataplane.decode_records(
+            raw, dataplane.default_model_or_none("regression"), allow_envelope=False
         )
-        name = req.context.model = self._service.default_model("regression")
-        result = self._service.predict(name, records, partial=True)
+        name = req.context.model = dataplane.default_model("regression")
+        result = dataplane.predict(name, batch, partial=True)
         req.context.model_version = result.version
         resp.media = render_regression_compat(result)

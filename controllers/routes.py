@@ -17,29 +17,29 @@ from roost.controllers.models import (
     RegressionCompatResource,
 )
 from roost.controllers.v2 import add_v2_routes
-from roost.core.serving.dataplane import PredictionService
+from roost.core.serving.dataplane import DataPlane
 
 __all__ = ["add_routes"]
 
 
 def add_routes(
     app: falcon.App[falcon.Request, falcon.Response],
-    service: PredictionService,
+    dataplane: DataPlane,
     api_version: str,
 ) -> None:
     """Attach every resource to its URL."""
-    models = ModelsResource(service)
-    predict = PredictResource(service)
+    models = ModelsResource(dataplane)
+    predict = PredictResource(dataplane)
     app.add_route("/health", HealthResource())
-    app.add_route("/health/ready", ReadinessResource(service))
-    app.add_route("/metrics", MetricsResource(service))
-    app.add_route("/version", VersionResource(service, api_version))
-    app.add_route("/v1/predict/regression", RegressionCompatResource(service))
+    app.add_route("/health/ready", ReadinessResource(dataplane))
+    app.add_route("/metrics", MetricsResource(dataplane))
+    app.add_route("/version", VersionResource(dataplane, api_version))
+    app.add_route("/v1/predict/regression", RegressionCompatResource(dataplane))
     app.add_route("/v1/models", models)
     app.add_route("/v1/models/{name}", models, suffix="item")
     app.add_route("/v1/models/{name}/predict", predict)
     app.add_route(
         "/v1/models/{name}/versions/{version}/predict", predict, suffix="version"
     )
-    add_v2_routes(app, service)
-    add_docs_routes(app, service, api_version)
+    add_v2_routes(app, dataplane)
+    add_docs_routes(app, dataplane, api_version)

@@ -14,7 +14,7 @@ from roost.controllers.binary import (
 from roost.controllers.bodies import read_json
 from roost.core.errors import BadRequestError
 from roost.core.serving import tensors
-from roost.core.serving.dataplane import PredictionService
+from roost.core.serving.dataplane import DataPlane
 from roost.views.v2 import (
     output_tensors,
     pack_binary,
@@ -40,8 +40,8 @@ __all__ = [
 class ServerResource:
     """`GET /v2`, `/v2/health/live` and `/v2/health/ready`."""
 
-    def __init__(self, service: PredictionService, version: str) -> None:
-        self._service = service
+    def __init__(self, dataplane: DataPlane, version: str) -> None:
+        self._dataplane = dataplane
         self._version = version
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -54,7 +54,7 @@ class ServerResource:
 
     def on_get_ready(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer 200 when every installed model is ready, else 503 and why."""
-        ready, reason = self._service.readiness()
+        ready, reason = self._dataplane.readiness.check()
         resp.media = render_server_ready(ready, reason)
         resp.status = falcon.HTTP_200 if ready else falcon.HTTP_503
 
@@ -62,8 +62,8 @@ class ServerResource:
 class ModelResource:
     """`GET /v2/models`, and a model's metadata and readiness (any version)."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._registry = service.registry
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._registry = dataplane.registry
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List every installed model with its versions and readiness."""
@@ -104,9 +104,9 @@ class ModelResource:
 class RepositoryResource:
     """`POST /v2/repository/index`: every installed model version, ready or not."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._registry = service.registry
-        self._limits = service.limits
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._registry = dataplane.registry
+        self._limits = dataplane.limits
 
     def on_post_index(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List model versions; `{"ready": true}` keeps only the ready ones."""
@@ -120,8 +120,8 @@ class RepositoryResource:
 class InferResource:
     """`POST /v2/models/{name}[/versions/{version}]/infer`."""
 
-    def __init__(self, service: PredictionService) -> None:
-        self._service = service
+    def __init__(self, dataplane: DataPlane) -> None:
+        self._dataplane = dataplane
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         """Infer with the default version of `name`."""
@@ -130,12 +130,14 @@ class InferResource:
     def on_post_version(
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
-        """Decode the tensors into records, predict as v1 does, encode outputs."""
-        entry = self._service.registry.lookup_ready(name, version)
-        request = read_inference_request(req, self._service.limits)
+        """Decode the tensors into a batch, predict as v1 does, encode outputs."""
+        entry = self._dataplane.registry.lookup_ready(name, version)
+        request = read_inference_request(req, self._dataplane.limits)
         schema = entry.adapter_class.input_schema if entry.adapter_class else {}
-        records = tensors.to_records(request.inputs, schema)
-        result = self._service.predict(name, records, version)
+        batch = tensors.to_batch(request.inputs, schema)
+        req.context.model = name
+        result = self._dataplane.predict(name, batch, version)
+        req.context.model_version = result.version
         names = None if request.outputs is None else [o.name for o in request.outputs]
         outputs = output_tensors(result.predictions, names)
         binary = _binary_outputs(request, [output.name for output in outputs])
@@ -165,11 +167,11 @@ def _binary_outputs(request: InferenceRequest, names: list[str]) -> set[str]:
     }
 
 
-def add_v2_routes(app: falcon.App, service: PredictionService) -> None:
+def add_v2_routes(app: falcon.App, dataplane: DataPlane) -> None:
     """Attach the V2 data-plane routes, versioned and unversioned."""
-    server = ServerResource(service, importlib.metadata.version("roost"))
-    models = ModelResource(service)
-    infer = InferResource(service)
+    server = ServerResource(dataplane, importlib.metadata.version("roost"))
+    models = ModelResource(dataplane)
+    infer = InferResource(dataplane)
     app.add_route("/v2", server)
     app.add_route("/v2/health/live", server, suffix="live")
     app.add_route("/v2/health/ready", server, suffix="ready")
@@ -182,4 +184,4 @@ def add_v2_routes(app: falcon.App, service: PredictionService) -> None:
     )
     app.add_route("/v2/models/{name}/infer", infer)
     app.add_route("/v2/models/{name}/versions/{version}/infer", infer, suffix="version")
-    app.add_route("/v2/repository/index", RepositoryResource(service), suffix="index")
+    app.add_route("/v2/repository/index", RepositoryResource(dataplane), suffix="index")

@@ -28,7 +28,7 @@ from roost.core.contract.adapter import (
     ModelAdapter,
     check_adapter_class,
 )
-from roost.core.serving.dataplane import output_rows
+from roost.core.serving.outputs import output_rows
 from roost.core.serving.validation import RecordValidator
 
 __all__ = ["check_contract"]

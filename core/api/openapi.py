@@ -40,7 +40,7 @@ from roost.core.api.openapi_builders import (
 from roost.core.api.openapi_v2 import v2_components, v2_paths
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError
-from roost.core.serving.intake import IntakeLimits
+from roost.core.serving.limits import IntakeLimits
 
 __all__ = ["OPENAPI_VERSION", "build_document"]
 

@@ -29,6 +29,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pyarrow as pa
 
+from roost.core.serving.input_batch import InputBatch
+
 __all__ = [
     "BatchInputError",
     "Piece",
@@ -36,6 +38,7 @@ __all__ = [
     "input_files",
     "iter_batches",
     "plan_pieces",
+    "to_batch",
     "to_records",
 ]
 
@@ -265,6 +268,21 @@ def column_values(array: pa.Array, rules: Mapping[str, Any] | None = None) -> li
         if numbers is not None:
             return numbers
     return list(array.to_pylist())
+
+
+def to_batch(
+    batch: pa.RecordBatch, schema: Mapping[str, Mapping[str, Any]]
+) -> InputBatch:
+    """Turn a piece of a file into the data plane's `InputBatch`.
+
+    A piece that has a column for every schema field stays columns; the
+    rows are those `to_records` gives.
+    """
+    present = set(batch.schema.names)
+    if not all(name in present for name in schema):
+        return InputBatch.of_records(to_records(batch, schema))
+    columns = {name: column_values(batch.column(name), schema[name]) for name in schema}
+    return InputBatch.of_columns(columns, batch.num_rows)
 
 
 def to_records(

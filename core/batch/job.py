@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from roost.core.batch.inputs import Piece, iter_batches, to_records
+from roost.core.batch.inputs import Piece, iter_batches, to_batch
 from roost.core.batch.outputs import OutputLayout, TableSink
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
 from roost.core.errors import AdapterError, PredictionError
-from roost.core.serving.dataplane import output_rows
+from roost.core.serving.outputs import output_rows
 from roost.core.serving.validation import RECORD_FIELD, RecordValidator
 
 if TYPE_CHECKING:
@@ -104,7 +104,8 @@ class Scorer:
             ids = pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64))
         else:
             ids = batch.column(id_column)
-        checked = self.validator.validate(to_records(batch, self.schema))
+        # The data plane's decode and validation; no request limits offline.
+        checked = self.validator.validate_batch(to_batch(batch, self.schema))
         problems = dict(checked.problems)
         rows, outputs, refused = self._predict(checked.frame, checked.valid_rows)
         for row, reason in refused.items():

@@ -32,6 +32,8 @@ _LATENCY_BUCKETS = (
     10,
 )
 
+_BATCH_ROW_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096, 16384)
+
 
 class Metrics:
     """The metrics one worker updates, and how /metrics collects them.
@@ -67,6 +69,14 @@ class Metrics:
             "roost_validation_failures_total",
             "Records that failed validation.",
             ["model", "version"],
+            registry=self._registry,
+        )
+        self.batch_rows = Histogram(
+            "roost_batch_rows",
+            "Rows per call of an adapter's predict (several requests' rows when "
+            "micro-batching merged them).",
+            ["model", "version"],
+            buckets=_BATCH_ROW_BUCKETS,
             registry=self._registry,
         )
         self.ready = Gauge(

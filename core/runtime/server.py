@@ -109,13 +109,13 @@ def _warm_up() -> None:
 
 def _drain_on_sigterm(worker: Any) -> None:
     """Make readiness answer 503 as soon as a worker is told to stop."""
-    service = getattr(worker.wsgi, "service", None)
+    dataplane = getattr(worker.wsgi, "dataplane", None)
     previous = signal.getsignal(signal.SIGTERM)
-    if service is None or not callable(previous):
+    if dataplane is None or not callable(previous):
         return
 
     def on_sigterm(signum: int, frame: Any) -> None:
-        service.start_draining()
+        dataplane.readiness.start_draining()
         previous(signum, frame)
 
     signal.signal(signal.SIGTERM, on_sigterm)

@@ -23,37 +23,25 @@ Why the columns are the same whenever `decode` returns them:
   last of duplicate keys where the strict parser refuses them; a body with
   exactly `len(fields)` ":" per record has no duplicate (and no ":" inside
   a string), since every key is followed by one.
-- Limits: no more records than `max_records`, no more fields than
-  `max_fields_per_record`, at least one record; the strict path reports
-  anything else.
+- At least one record; the strict path reports an empty list. Limits on
+  records and fields are the data plane's (`roost.core.serving.limits`),
+  checked on the batch whichever way it was decoded.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
-from roost.core.serving.intake import IntakeLimits
+from roost.core.serving.input_batch import InputBatch
 
-__all__ = ["ColumnDecoder", "RecordColumns"]
+__all__ = ["ColumnDecoder"]
 
 #: The value types a flat record may hold.
 _Scalar = str | int | float | bool | None
-
-
-@dataclass(frozen=True)
-class RecordColumns:
-    """A batch of complete records, as one tuple of values per field."""
-
-    fields: tuple[str, ...]
-    columns: dict[str, tuple[Any, ...]]
-    count: int
-    #: The same body the strict way (a list of dict records), when needed.
-    records: Callable[[], list[Any]]
 
 
 class ColumnDecoder:
@@ -77,26 +65,22 @@ class ColumnDecoder:
         self._decoder = msgspec.json.Decoder(list[record])
         self._values_of = operator.attrgetter(*slots)
 
-    def decode(
-        self, raw: bytes, limits: IntakeLimits, records: Callable[[], list[Any]]
-    ) -> RecordColumns | None:
+    def decode(self, raw: bytes, records: Callable[[], list[Any]]) -> InputBatch | None:
         """Return the body's columns, or None to leave it to the strict path.
 
         `records` is what the strict path would return (called only later,
         if a caller needs dict records after all).
         """
-        if len(self.fields) > limits.max_fields_per_record:
-            return None
         try:
             decoded = self._decoder.decode(raw)
         except (msgspec.MsgspecError, ValueError):  # invalid UTF-8 is a ValueError
             return None
         count = len(decoded)
-        if not 0 < count <= limits.max_records:
+        if count == 0:
             return None
         if raw.count(b":") != count * len(self.fields):
             return None
         values = zip(*map(self._values_of, decoded), strict=True)
-        return RecordColumns(
-            self.fields, dict(zip(self.fields, values, strict=True)), count, records
+        return InputBatch.of_columns(
+            dict(zip(self.fields, values, strict=True)), count, records
         )

@@ -1,31 +1,21 @@
-"""Strict, bounded JSON intake: request bytes in, checked records out."""
+"""Strict JSON intake: v1 predict bodies in, an `InputBatch` out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import jiter
 import orjson
 
-from roost.core.errors import BadRequestError, PayloadTooLargeError
+from roost.core.errors import BadRequestError
+from roost.core.serving.column_decoding import ColumnDecoder
+from roost.core.serving.input_batch import InputBatch
 
-__all__ = ["IntakeLimits", "parse_json", "parse_with_jiter", "records_from"]
+__all__ = ["decode_records", "parse_json", "parse_with_jiter", "records_from"]
 
 #: Keys a `{"inputs": [...]}` body may carry beside `inputs`.
 _ENVELOPE_KEYS = frozenset({"inputs", "parameters", "id"})
 _SHAPE = 'the body must be a JSON list of records or {"inputs": [records]}'
-
-
-@dataclass(frozen=True)
-class IntakeLimits:
-    """How much one request may carry."""
-
-    max_body_bytes: int = 8 * 1024 * 1024
-    max_records: int = 10_000
-    max_fields_per_record: int = 1_000
-    #: Seconds the whole body may take to arrive.
-    body_timeout: float = 10.0
 
 
 def parse_json(raw: bytes, *, allow_nan: bool = False) -> Any:
@@ -137,15 +127,14 @@ def _all_finite(document: Any) -> bool:
     return True
 
 
-def records_from(
-    document: Any, limits: IntakeLimits, *, allow_envelope: bool = True
-) -> list[Any]:
+def records_from(document: Any, *, allow_envelope: bool = True) -> list[Any]:
     """Return the records of a predict body: a list, or `{"inputs": [...]}`.
 
+    How many records and fields are allowed is the data plane's business
+    (`roost.core.serving.limits`), for every protocol alike.
+
     Raises:
-        BadRequestError: the document has another shape, no records, or a
-            record with more fields than allowed.
-        PayloadTooLargeError: more records than allowed.
+        BadRequestError: the document has another shape.
     """
     if allow_envelope and isinstance(document, dict):
         if "inputs" not in document or set(document) - _ENVELOPE_KEYS:
@@ -155,18 +144,27 @@ def records_from(
         raise BadRequestError(
             _SHAPE if allow_envelope else "the body must be a JSON list of records"
         )
-    if not document:
-        raise BadRequestError("the body holds no records")
-    if len(document) > limits.max_records:
-        raise PayloadTooLargeError(
-            f"{len(document)} records in one request; at most "
-            f"{limits.max_records} are allowed (ROOST_MAX_RECORDS)"
-        )
-    for index, record in enumerate(document):
-        if isinstance(record, dict) and len(record) > limits.max_fields_per_record:
-            raise BadRequestError(
-                f"record {index} has {len(record)} fields; at most "
-                f"{limits.max_fields_per_record} are allowed "
-                "(ROOST_MAX_FIELDS_PER_RECORD)"
-            )
     return document
+
+
+def decode_records(
+    raw: bytes, decoder: ColumnDecoder | None = None, *, allow_envelope: bool = True
+) -> InputBatch:
+    """Decode a v1 predict body into an `InputBatch`.
+
+    With the model's `decoder`, bodies of complete flat records go straight
+    into columns (`roost.core.serving.column_decoding`); any other body is
+    parsed strictly into records, with the same errors either way.
+
+    Raises:
+        BadRequestError: the body is not strict JSON or not records.
+    """
+
+    def strict() -> list[Any]:
+        return records_from(parse_json(raw), allow_envelope=allow_envelope)
+
+    if decoder is not None:
+        batch = decoder.decode(raw, strict)
+        if batch is not None:
+            return batch
+    return InputBatch.of_records(strict())

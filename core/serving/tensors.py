@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from roost.core.errors import BadRequestError
+from roost.core.serving.input_batch import InputBatch
 
 __all__ = [
     "DATATYPES",
@@ -19,6 +20,7 @@ __all__ = [
     "encode_binary",
     "from_json",
     "schema_datatype",
+    "to_batch",
     "to_records",
 ]
 
@@ -249,14 +251,10 @@ def _check_column(tensor: Tensor, rules: Mapping[str, Any]) -> None:
         )
 
 
-def to_records(
+def _input_columns(
     tensors: Sequence[Tensor], schema: Mapping[str, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Turn one column tensor per field into records (the pandas convention).
-
-    Inputs the schema does not name are ignored, as unknown record fields
-    are. A missing value (None, NaN, or "" in BYTES for a nullable field)
-    becomes null for a nullable field and is left out otherwise.
+) -> tuple[list[Tensor], int]:
+    """Return the tensors naming schema fields, checked, and their row count.
 
     Raises:
         BadRequestError: a required tensor is missing, or a tensor does not
@@ -284,8 +282,13 @@ def to_records(
                 f"input {tensor.name!r} has {tensor.shape[0]} row(s), "
                 f"input {columns[0].name!r} has {rows}"
             )
-    if rows == 0:
-        raise BadRequestError("the inputs hold no rows")
+    return columns, rows
+
+
+def _records(
+    columns: Sequence[Tensor], rows: int, schema: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Turn column tensors into records: a missing value is null or left out."""
     records: list[dict[str, Any]] = [{} for _ in range(rows)]
     for tensor in columns:
         nullable = bool(schema[tensor.name].get("nullable"))
@@ -296,3 +299,53 @@ def to_records(
             else:
                 record[tensor.name] = value
     return records
+
+
+def to_records(
+    tensors: Sequence[Tensor], schema: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Turn one column tensor per field into records (the pandas convention).
+
+    Inputs the schema does not name are ignored, as unknown record fields
+    are. A missing value (None, NaN, or "" in BYTES for a nullable field)
+    becomes null for a nullable field and is left out otherwise.
+
+    Raises:
+        BadRequestError: a required tensor is missing, or a tensor does not
+            fit its field (shape, datatype, a row count unlike the others).
+    """
+    columns, rows = _input_columns(tensors, schema)
+    return _records(columns, rows, schema)
+
+
+def to_batch(
+    tensors: Sequence[Tensor], schema: Mapping[str, Mapping[str, Any]]
+) -> InputBatch:
+    """Turn one column tensor per field into the data plane's `InputBatch`.
+
+    The rows are those `to_records` gives. When every schema field has a
+    tensor and no row lacks a value, they stay columns (no dict per row).
+
+    Raises:
+        BadRequestError: as `to_records`.
+    """
+    columns, rows = _input_columns(tensors, schema)
+
+    def records() -> list[dict[str, Any]]:
+        return _records(columns, rows, schema)
+
+    by_name = {tensor.name: tensor for tensor in columns}
+    values: dict[str, list[Any]] = {}
+    for name, rules in schema.items():
+        tensor = by_name.get(name)
+        if tensor is None:
+            break
+        if rules.get("nullable"):
+            values[name] = [None if v is None or v == "" else v for v in tensor.data]
+        elif any(value is None for value in tensor.data):
+            break  # left out of its record: only the record form says so
+        else:
+            values[name] = list(tensor.data)
+    else:
+        return InputBatch.of_columns(values, rows, records)
+    return InputBatch(rows, len(columns), 0, _records=records)

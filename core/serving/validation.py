@@ -15,6 +15,7 @@ from cerberus.errors import COERCION_FAILED, UNALLOWED_VALUE, BasicErrorHandler
 
 from roost.core.serving.coercion import COERCERS, Shown
 from roost.core.serving.column_checks import MISSING, compile_checks
+from roost.core.serving.input_batch import InputBatch
 
 __all__ = ["RecordValidator", "ValidatedBatch"]
 
@@ -139,6 +140,7 @@ class RecordValidator:
     def __init__(self, schema: Mapping[str, Mapping[str, Any]]) -> None:
         self._schema = _with_coercion(schema)
         self._columns = list(self._schema)
+        self._fields = tuple(self._columns)
         # Built once: an Index made per frame infers its dtype every time.
         self._column_index = pd.Index(self._columns, dtype=object)
         self._dtypes = {field: _dtype(rules) for field, rules in self._schema.items()}
@@ -207,6 +209,18 @@ class RecordValidator:
                 for field, values in columns.items()
             }
         return ValidatedBatch(self._frame(columns), valid_rows, problems, total)
+
+    def validate_batch(self, batch: InputBatch) -> ValidatedBatch:
+        """Validate a batch column-wise when it is columns, else record by record.
+
+        Either way the outcome is what `validate` gives for its records.
+        """
+        if batch.columns is not None and batch.fields == self._fields:
+            checked = self.validate_columns(batch.columns, batch.count)
+            if checked is not None:
+                return checked
+        # cerberus words the errors, record by record
+        return self.validate(batch.records())
 
     def validate_columns(
         self, columns: Mapping[str, Sequence[Any]], total: int

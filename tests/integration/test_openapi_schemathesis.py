@@ -41,7 +41,7 @@ from server_harness import RunningServer
 
 from roost.core.api.openapi import build_document
 from roost.core.contract.registry import Registry
-from roost.core.serving.dataplane import PredictionService
+from roost.core.serving.dataplane import DataPlane
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,7 @@ def _document(namespace: str, *, assume_loaded: bool = False) -> dict[str, Any]:
             entry.loaded = entry.adapter is not None and entry.error is None
     else:
         registry.load_all()
-    service = PredictionService(registry)
+    service = DataPlane(registry)
     return build_document(
         registry,
         importlib.metadata.version("roost"),

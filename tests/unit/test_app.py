@@ -110,7 +110,7 @@ class TestReadiness:
             pinned_versions={},
         )
         client = falcon.testing.TestClient(app)
-        app.service.start_draining()
+        app.dataplane.readiness.start_draining()
         ready = client.simulate_get("/health/ready")
         v2 = client.simulate_get("/v2/health/ready")
         assert ready.status_code == 503

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 from roost.controllers.docs import DocsResource, StaticAssetResource
 from roost.core.api.openapi import OPENAPI_VERSION, build_document
 from roost.core.runtime.settings import Settings
-from roost.core.serving.dataplane import build_service
+from roost.core.serving.dataplane import build_dataplane
 from roost_house_prices.schema import INPUT_SCHEMA
 
 #: Test adapters that load: each gets predict routes.
@@ -241,7 +241,7 @@ class TestDocument:
         self, testing_settings: Settings
     ) -> None:
         """The document depends only on what is installed (stable output)."""
-        service = build_service(testing_settings)
+        service = build_dataplane(testing_settings)
         first = build_document(service.registry, "1.0", limits=service.limits)
         assert build_document(service.registry, "1.0", limits=service.limits) == first
 

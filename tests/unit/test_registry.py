@@ -11,7 +11,7 @@ from roost_fixture_echo_next import EchoNextAdapter
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
 from roost.core.runtime.settings import Settings
-from roost.core.serving.dataplane import build_service
+from roost.core.serving.dataplane import build_dataplane
 
 FIXTURE_NAMES = [
     "broken-import",
@@ -270,7 +270,7 @@ class TestLoadAll:
 
 
 class TestSettingsWiring:
-    """build_service discovers the registry the settings describe."""
+    """build_dataplane discovers the registry the settings describe."""
 
     def test_settings_options_and_pins_reach_the_registry(
         self, testing_settings: Settings
@@ -279,7 +279,7 @@ class TestSettingsWiring:
         settings = testing_settings.replace(
             adapter_options={"echo": {"scale": 3}}, pinned_versions={"echo": "1.0"}
         )
-        registry = build_service(settings).registry
+        registry = build_dataplane(settings).registry
         entry = registry.lookup_ready("echo")
         assert entry.version == "1.0"
         assert entry.adapter is not None

@@ -266,7 +266,6 @@ class TestToRecords:
                 [_column("x", "FP64", [1.0, 2.0]), _column("count", "INT64", [1])],
                 "input 'count' has 1 row(s)",
             ),
-            ([_column("x", "FP64", [])], "no rows"),
         ],
     )
     def test_unfit_tensors_are_refused(

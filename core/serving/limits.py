@@ -1,0 +1,43 @@
+"""How much one request may carry, checked in one place for every protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roost.core.errors import BadRequestError, PayloadTooLargeError
+from roost.core.serving.input_batch import InputBatch
+
+__all__ = ["IntakeLimits", "enforce_limits"]
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """How much one request may carry."""
+
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_records: int = 10_000
+    max_fields_per_record: int = 1_000
+    #: Seconds the whole body may take to arrive.
+    body_timeout: float = 10.0
+
+
+def enforce_limits(batch: InputBatch, limits: IntakeLimits) -> None:
+    """Refuse a batch with no rows, too many rows, or too wide a row.
+
+    Raises:
+        BadRequestError: no rows, or a row with more fields than allowed.
+        PayloadTooLargeError: more rows than allowed.
+    """
+    if batch.count == 0:
+        raise BadRequestError("the body holds no records")
+    if batch.count > limits.max_records:
+        raise PayloadTooLargeError(
+            f"{batch.count} records in one request; at most "
+            f"{limits.max_records} are allowed (ROOST_MAX_RECORDS)"
+        )
+    if batch.widest > limits.max_fields_per_record:
+        raise BadRequestError(
+            f"record {batch.widest_row} has {batch.widest} fields; at most "
+            f"{limits.max_fields_per_record} are allowed "
+            "(ROOST_MAX_FIELDS_PER_RECORD)"
+        )

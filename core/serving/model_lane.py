@@ -1,0 +1,101 @@
+"""One ready model version's road: its validator, body decoder and batcher."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from roost.core.contract.registry import AdapterEntry
+from roost.core.errors import AdapterError, PredictionError
+from roost.core.runtime.metrics import Metrics
+from roost.core.serving.column_decoding import ColumnDecoder
+from roost.core.serving.micro_batching import MicroBatcher
+from roost.core.serving.outputs import output_rows
+from roost.core.serving.validation import RecordValidator
+
+__all__ = ["ModelLane"]
+
+logger = logging.getLogger(__name__)
+
+
+class ModelLane:
+    """What the data plane keeps per ready adapter version, built once.
+
+    Raises:
+        cerberus.SchemaError: the adapter's input schema is broken.
+    """
+
+    def __init__(
+        self,
+        entry: AdapterEntry,
+        metrics: Metrics,
+        batching: tuple[int, float] | None = None,
+    ) -> None:
+        assert entry.adapter_class is not None  # noqa: S101 - only ready entries
+        self.entry = entry
+        self.name = entry.name
+        self.version = str(entry.version)
+        self.validator = RecordValidator(entry.adapter_class.input_schema)
+        self.decoder = (
+            ColumnDecoder(self.validator.columns)
+            if self.validator.columnar and len(self.validator.columns) > 1
+            else None
+        )
+        self._rows_per_call = metrics.batch_rows.labels(self.name, self.version)
+        self._batcher: MicroBatcher | None = None
+        if batching is not None:
+            max_rows, max_wait = batching
+            self._batcher = MicroBatcher(
+                self._call_adapter,
+                max_rows,
+                max_wait,
+                name=f"{self.name}-{self.version}",
+            )
+            logger.info(
+                "micro-batching %s %s: up to %d rows, waiting up to %g s",
+                self.name,
+                self.version,
+                max_rows,
+                max_wait,
+            )
+
+    @property
+    def batching(self) -> bool:
+        """Say whether concurrent requests' rows are merged into one call."""
+        return self._batcher is not None
+
+    def predict(self, frame: pd.DataFrame) -> list[Any]:
+        """Predict validated rows, merged with concurrent requests' if batching.
+
+        Raises:
+            AdapterError: the adapter refused the rows.
+            PredictionError: the adapter crashed or miscounted its outputs.
+        """
+        if self._batcher is None:
+            return self._call_adapter(frame)
+        return self._batcher.predict(frame)
+
+    def _call_adapter(self, frame: pd.DataFrame) -> list[Any]:
+        adapter = self.entry.adapter
+        if adapter is None:
+            raise PredictionError(self.name, self.version, "adapter is not loaded")
+        self._rows_per_call.observe(len(frame))
+        try:
+            output = adapter.predict(frame)
+        except AdapterError:
+            raise
+        except Exception as exc:
+            logger.exception("adapter %s %s failed to predict", self.name, self.version)
+            raise PredictionError(
+                self.name, self.version, f"{type(exc).__name__}: {exc}"
+            ) from exc
+        values = output_rows(output)
+        if len(values) != len(frame):
+            raise PredictionError(
+                self.name,
+                self.version,
+                f"returned {len(values)} predictions for {len(frame)} rows",
+            )
+        return values

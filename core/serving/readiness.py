@@ -1,0 +1,34 @@
+"""Readiness: every installed adapter loaded, and the worker not draining."""
+
+from __future__ import annotations
+
+import threading
+
+from roost.core.contract.registry import Registry
+
+__all__ = ["Readiness"]
+
+
+class Readiness:
+    """Answers the readiness probes; a draining worker is never ready."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._draining = threading.Event()
+
+    def start_draining(self) -> None:
+        """Report not ready from now on (the worker is shutting down)."""
+        self._draining.set()
+
+    def check(self) -> tuple[bool, str]:
+        """Say whether every installed adapter is loaded, and why not if not."""
+        if self._draining.is_set():
+            return False, "draining: the server is shutting down"
+        entries = self._registry.entries()
+        if not entries:
+            return False, "no adapters are installed"
+        broken = [entry for entry in entries if not entry.ready]
+        if broken:
+            names = ", ".join(f"{e.name} {e.version or ''}".strip() for e in broken)
+            return False, f"not ready: {names}"
+        return True, f"{len(entries)} adapter version(s) ready"
