@@ -1,10 +1,11 @@
 """Hostile requests against real gunicorn: each is refused cleanly, none hurts.
 
-Every case checks three things: the answer is a 4xx (or, for broken HTTP
-framing, gunicorn's own 4xx or a closed connection), roost's answers are small
-JSON bodies carrying `error` (nothing large is echoed back), and `/health`
-still answers 200 afterwards. The last test reads the server log for
-tracebacks that a client error must never cause.
+Every case checks that the answer is a 4xx (or, for broken HTTP framing,
+gunicorn's own 4xx or a closed connection) and that roost's answers are small
+JSON bodies carrying `error` (nothing large is echoed back). The `target`
+fixtures then check, after every case, that `/health` still answers 200, that
+the worker was not replaced, and that the case logged no traceback. The last
+test sends a burst of hostile requests itself and reads the server log.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 import requests
-from server_harness import RunningServer, run_server
+from server_harness import RunningServer, run_server, worker_pids
 
 pytestmark = pytest.mark.integration
 
@@ -45,10 +46,9 @@ RAW_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class Target:
-    """A running server and the size of its log once it had started."""
+    """A running server serving the test adapters."""
 
     server: RunningServer
-    startup_log_size: int
 
     @property
     def port(self) -> int:
@@ -59,9 +59,13 @@ class Target:
         """Return the absolute URL of a raw `path` (sent as written)."""
         return self.server.url(path)
 
-    def log_since_startup(self) -> str:
-        """Return what the server logged after it came up."""
-        return self.server.log_text()[self.startup_log_size :]
+    def log_size(self) -> int:
+        """Return how many bytes the server has logged so far."""
+        return self.server.log.stat().st_size
+
+    def log_since(self, offset: int) -> str:
+        """Return what the server logged after `offset` bytes."""
+        return self.server.log.read_bytes()[offset:].decode(errors="replace")
 
 
 def _start(tmp_path_factory: pytest.TempPathFactory, **limits: Any) -> Iterator[Target]:
@@ -73,11 +77,25 @@ def _start(tmp_path_factory: pytest.TempPathFactory, **limits: Any) -> Iterator[
         ROOST_MODEL_DIR=log_dir / "models",
         **limits,
     ) as running:
-        yield Target(running, len(running.log_text()))
+        yield Target(running)
+
+
+def _unharmed(target: Target) -> Iterator[Target]:
+    """Yield `target` to one case, then check that the case hurt nothing.
+
+    `/health` alone cannot tell: gunicorn replaces a dead worker and the new
+    one answers, so the worker's PID and the log are checked too.
+    """
+    workers = worker_pids(target.server)
+    offset = target.log_size()
+    yield target
+    assert_alive(target)
+    assert worker_pids(target.server) == workers, "the case killed a worker"
+    assert_clean_log(target.log_since(offset))
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """A one-worker server with small limits: 1 MiB bodies, 50 records, 200 fields."""
     yield from _start(
         tmp_path_factory,
@@ -89,9 +107,21 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 
 @pytest.fixture(scope="module")
-def default_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+def default_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """A one-worker server with the default limits (8 MiB bodies)."""
     yield from _start(tmp_path_factory)
+
+
+@pytest.fixture
+def target(small_server: Target) -> Iterator[Target]:
+    """The small-limit server, checked unharmed after the case."""
+    yield from _unharmed(small_server)
+
+
+@pytest.fixture
+def default_target(default_server: Target) -> Iterator[Target]:
+    """The default-limit server, checked unharmed after the case."""
+    yield from _unharmed(default_server)
 
 
 # --------------------------------------------------------------------- helpers
@@ -125,6 +155,17 @@ def assert_alive(target: Target) -> None:
     response = requests.get(target.url("/health"), timeout=5)
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+#: What gunicorn logs when a worker dies or hangs.
+_WORKER_CRASHES = ("WORKER TIMEOUT", "was sent SIG", "exited with code")
+
+
+def assert_clean_log(log: str) -> None:
+    """Check a stretch of server log for tracebacks and dead workers."""
+    assert "Traceback" not in log, log[log.find("Traceback") :][:3000]
+    for crash in _WORKER_CRASHES:
+        assert crash not in log, log[log.find(crash) :][:3000]
 
 
 def assert_json_error(
@@ -345,7 +386,6 @@ class TestBodySyntax:
     def test_malformed_json_is_400(self, target: Target, body: bytes) -> None:
         """A body that is not strict JSON of the right shape is a small JSON 400."""
         assert_error(send(target, "POST", ECHO, body, JSON), 400)
-        assert_alive(target)
 
 
 # ------------------------------------------------------------- media types
@@ -381,7 +421,6 @@ class TestMediaTypes:
         """A non-JSON Content-Type is refused with a JSON 415."""
         headers = {"Content-Type": content_type}
         assert_error(send(target, "POST", ECHO, body, headers), 415)
-        assert_alive(target)
 
     @pytest.mark.parametrize(
         "content_type",
@@ -400,7 +439,6 @@ class TestMediaTypes:
         response = send(target, "POST", ECHO, GOOD, headers)
         assert response.status_code == 200
         assert response.json()["predictions"] == [1.0]
-        assert_alive(target)
 
 
 # ----------------------------------------------------------------- methods
@@ -432,14 +470,12 @@ class TestMethods:
     def test_wrong_method_is_405(self, target: Target, method: str, path: str) -> None:
         """A method the route does not serve is a JSON 405 naming no large input."""
         assert_error(send(target, method, path, GOOD, JSON), 405)
-        assert_alive(target)
 
     def test_head_on_predict_is_405(self, target: Target) -> None:
         """HEAD on a POST-only route is a 405 (without a body, as HEAD must be)."""
         response = send(target, "HEAD", ECHO)
         assert response.status_code == 405
         assert response.content == b""
-        assert_alive(target)
 
     @pytest.mark.parametrize("path", [ECHO, "/health", "/no/such/route"])
     def test_options_is_2xx_or_4xx(self, target: Target, path: str) -> None:
@@ -451,7 +487,6 @@ class TestMethods:
             response.json()
         if response.status_code >= 400:
             assert_error(response, response.status_code)
-        assert_alive(target)
 
 
 # ------------------------------------------------------------ path segments
@@ -526,7 +561,6 @@ class TestPathSegments:
     def test_hostile_path_is_404(self, target: Target, method: str, path: str) -> None:
         """No hostile path reaches a model: a JSON 404 that echoes nothing large."""
         assert_error(send(target, method, path, GOOD, JSON), 404)
-        assert_alive(target)
 
     def test_name_of_10000_chars_is_refused(self, target: Target) -> None:
         """A 10 000-character name is over the request-line limit: a 4xx, no crash."""
@@ -535,7 +569,6 @@ class TestPathSegments:
         assert len(response.content) < ERROR_BODY_BOUND
         if "X-Request-ID" in response.headers:  # roost answered, not gunicorn
             assert_error(response, 404)
-        assert_alive(target)
 
 
 # ------------------------------------------------------------- schema shape
@@ -578,7 +611,6 @@ class TestSchemaShape:
         error = assert_error(send(target, "POST", ECHO, body, JSON), status)
         if status == 422:
             assert set(error["errors"]["0"]) == {"_record"}
-        assert_alive(target)
 
     def test_5000_unknown_keys_are_refused_fast(self, target: Target) -> None:
         """A record of 5000 unknown keys is a 400 well within the request timeout."""
@@ -586,7 +618,6 @@ class TestSchemaShape:
         response = send(target, "POST", ECHO, record_with_keys(5000), JSON, timeout=10)
         assert time.monotonic() - started < 5
         assert_error(response, 400)
-        assert_alive(target)
 
     def test_record_at_the_field_limit_is_served(self, target: Target) -> None:
         """A record with exactly the allowed number of fields is predicted."""
@@ -594,13 +625,11 @@ class TestSchemaShape:
         response = send(target, "POST", ECHO, body, JSON)
         assert response.status_code == 200
         assert response.json()["predictions"] == [2.0]
-        assert_alive(target)
 
     def test_regression_route_refuses_the_envelope(self, target: Target) -> None:
         """The compatibility route takes only a list: `{"inputs": [...]}` is a 400."""
         body = b'{"inputs": [{"x": 1}]}'
         assert_error(send(target, "POST", "/v1/predict/regression", body, JSON), 400)
-        assert_alive(target)
 
 
 # ------------------------------------------------------------ field values
@@ -661,7 +690,6 @@ class TestFieldValues:
         if status == 422:
             assert set(error["errors"]) == {"0"}
             assert set(error["errors"]["0"]) == {field}
-        assert_alive(target)
 
     @pytest.mark.parametrize(
         ("value", "expected"),
@@ -681,7 +709,6 @@ class TestFieldValues:
         response = send(target, "POST", ECHO, body, JSON)
         assert response.status_code == 200
         assert response.json()["predictions"] == [expected]
-        assert_alive(target)
 
 
 # ----------------------------------------------------------------- strings
@@ -709,20 +736,17 @@ class TestStrings:
         body = f'[{{"x": 1, "label": {label}}}]'.encode()
         error = assert_error(send(target, "POST", ECHO, body, JSON), 422)
         assert set(error["errors"]["0"]) == {"label"}
-        assert_alive(target)
 
     def test_lone_surrogate_label_is_400(self, target: Target) -> None:
         """A lone surrogate escape in a label is not strict JSON: a 400."""
         body = b'[{"x": 1, "label": "a\\udfffb"}]'
         assert_error(send(target, "POST", ECHO, body, JSON), 400)
-        assert_alive(target)
 
     def test_long_number_string_is_not_echoed(self, target: Target) -> None:
         """A 500 KB string in x is a 422 whose body stays small."""
         body = b'[{"x": "' + b"1" * 500_000 + b'"}]'
         error = assert_error(send(target, "POST", ECHO, body, JSON), 422)
         assert set(error["errors"]["0"]) == {"x"}
-        assert_alive(target)
 
     def test_long_values_are_cut_in_partial_errors(self, target: Target) -> None:
         """With ?partial=true the errors of long values are cut short too."""
@@ -732,7 +756,6 @@ class TestStrings:
         assert response.status_code == 200
         assert len(response.content) < ERROR_BODY_BOUND
         assert response.json()["predictions"] == [None, 3.0]
-        assert_alive(target)
 
     def test_long_unknown_key_is_ignored(self, target: Target) -> None:
         """A 100 KB unknown key beside a valid x is ignored: 200."""
@@ -740,7 +763,6 @@ class TestStrings:
         response = send(target, "POST", ECHO, body, JSON)
         assert response.status_code == 200
         assert response.json()["predictions"] == [4.0]
-        assert_alive(target)
 
     def test_half_mib_ignored_field_is_served(self, target: Target) -> None:
         """A 512 KiB string in an ignored field stays under the 1 MiB cap: 200."""
@@ -748,7 +770,6 @@ class TestStrings:
         response = send(target, "POST", ECHO, body, JSON)
         assert response.status_code == 200
         assert response.json()["predictions"] == [5.0]
-        assert_alive(target)
 
     @pytest.mark.parametrize(
         ("field", "size"),
@@ -769,7 +790,6 @@ class TestStrings:
         response, _ = stream(target.port, post_head(ECHO, length), pieces)
         assert response.status == 413
         assert_raw_refused(response)
-        assert_alive(target)
 
 
 # ------------------------------------------------------------------- sizes
@@ -794,7 +814,6 @@ class TestSizes:
         assert response.status == 413
         assert_raw_refused(response)
         assert sent < size
-        assert_alive(target)
 
     def test_32_mib_body_is_413_at_the_default_cap(
         self, default_target: Target
@@ -807,8 +826,6 @@ class TestSizes:
         assert_raw_refused(response)
         assert str(DEFAULT_CAP) in json.loads(response.body)["error"]
         assert sent < size
-        assert_alive(default_target)
-        assert "Traceback" not in default_target.log_since_startup()
 
     def test_declared_10_gib_is_413_at_once(self, target: Target) -> None:
         """Headers declaring 10 GiB get a prompt 413, before any body is read."""
@@ -818,7 +835,6 @@ class TestSizes:
         assert response.status == 413
         assert response.waited < 2
         assert_raw_refused(response)
-        assert_alive(target)
 
     def test_chunked_body_over_the_cap_is_413(self, target: Target) -> None:
         """A chunked body growing past the cap is a 413 once the cap is passed."""
@@ -828,7 +844,6 @@ class TestSizes:
         assert response.status == 413
         assert_raw_refused(response)
         assert sent < total
-        assert_alive(target)
 
     def test_chunked_body_within_the_cap_is_served(self, target: Target) -> None:
         """A small valid body sent in chunks is read whole and predicted: 200."""
@@ -841,14 +856,12 @@ class TestSizes:
         response = exchange(target.port, payload)
         assert response.status == 200, response.body[:300]
         assert json.loads(response.body)["predictions"] == [6.0, 7.0]
-        assert_alive(target)
 
     def test_v2_infer_body_over_the_cap_is_413(self, target: Target) -> None:
         """The V2 infer route honours the body cap too: a 2 MiB request is a 413."""
         body = _v2_body(2 * MIB)
         response = send(target, "POST", "/v2/models/echo/infer", body, JSON)
         assert_error(response, 413)
-        assert_alive(target)
 
     def test_v2_gzip_bomb_is_413(self, target: Target) -> None:
         """A small gzip body that inflates past the cap is a 413, not inflated."""
@@ -857,14 +870,12 @@ class TestSizes:
         headers = {**JSON, "Content-Encoding": "gzip"}
         response = send(target, "POST", "/v2/models/echo/infer", body, headers)
         assert_error(response, 413)
-        assert_alive(target)
 
     def test_v2_repository_index_body_over_the_cap_is_413(self, target: Target) -> None:
         """The V2 repository index refuses a body over the cap with a 413."""
         body = b'{"ready": true, "pad": "' + b"p" * (2 * MIB) + b'"}'
         response = send(target, "POST", "/v2/repository/index", body, JSON)
         assert_error(response, 413)
-        assert_alive(target)
 
 
 # ------------------------------------------------------------ HTTP framing
@@ -971,7 +982,6 @@ class TestFraming:
                 sock.settimeout(1)
                 with contextlib.suppress(TimeoutError):
                     assert _recv(sock) == b""
-        assert_alive(target)
 
     def test_unknown_transfer_coding_is_refused(self, target: Target) -> None:
         """An unknown transfer coding is refused: a 4xx, gunicorn's 501, or a close."""
@@ -987,7 +997,6 @@ class TestFraming:
             assert response.header("X-Request-ID") is None  # gunicorn, not roost
         else:
             assert_raw_refused(response)
-        assert_alive(target)
 
     def test_absolute_uri_to_another_host_is_not_proxied(self, target: Target) -> None:
         """An absolute-form URI naming another host is served locally or refused."""
@@ -1003,7 +1012,6 @@ class TestFraming:
             assert json.loads(response.body) == {"status": "ok"}
         else:
             assert_raw_refused(response)
-        assert_alive(target)
 
     def test_slowloris_leaves_health_answering(self, target: Target) -> None:
         """Four connections trickling header bytes never slow /health down."""
@@ -1028,23 +1036,103 @@ class TestFraming:
         finally:
             for sock in slow:
                 sock.close()
-        assert_alive(target)
 
 
 # --------------------------------------------------------------- the log
 
 
-#: What gunicorn logs when a worker dies or hangs.
-_WORKER_CRASHES = ("WORKER TIMEOUT", "was sent SIG", "exited with code")
+#: Seconds the access log may lag behind the answers it records.
+LOG_LAG = 5.0
+
+
+def _burst() -> list[tuple[str, str, str, bytes, dict[str, str]]]:
+    """Return a few cases of each kind above, as (id, method, path, body, headers)."""
+    return [
+        ("truncated-json", "POST", ECHO, b'[{"x": 1', JSON),
+        ("nested-lists", "POST", ECHO, b"[" * 100_000 + b"]" * 100_000, JSON),
+        ("invalid-utf8", "POST", ECHO, b'[{"x": 1, "label": "\xff\xfe"}]', JSON),
+        ("text-plain", "POST", ECHO, GOOD, {"Content-Type": "text/plain"}),
+        ("put-predict", "PUT", "/v1/models/echo/predict", GOOD, JSON),
+        ("trace-predict", "TRACE", ECHO, GOOD, JSON),
+        ("dotdot", "POST", "/v1/models/../../etc/passwd/predict", GOOD, JSON),
+        ("nul-in-name", "POST", "/v1/models/echo%00/predict", GOOD, JSON),
+        ("record-null", "POST", ECHO, b"[null]", JSON),
+        (
+            "records-over-limit",
+            "POST",
+            ECHO,
+            json.dumps([{"x": 1}] * (MAX_RECORDS + 1)).encode(),
+            JSON,
+        ),
+        ("fields-over-limit", "POST", ECHO, record_with_keys(MAX_FIELDS + 1), JSON),
+        ("x-1e400", "POST", ECHO, b'[{"x": 1e400}]', JSON),
+        ("x-nan-string", "POST", ECHO, b'[{"x": "nan"}]', JSON),
+        ("count-2pow63", "POST", ECHO, b'[{"x": 1, "count": %d}]' % 2**63, JSON),
+        (
+            "label-100k",
+            "POST",
+            ECHO,
+            b'[{"x": 1, "label": "%s"}]' % (b"a" * 100_000),
+            JSON,
+        ),
+        ("v2-over-cap", "POST", "/v2/models/echo/infer", _v2_body(2 * MIB), JSON),
+        (
+            "v2-gzip-bomb",
+            "POST",
+            "/v2/models/echo/infer",
+            gzip.compress(_v2_body(4 * MIB)),
+            {**JSON, "Content-Encoding": "gzip"},
+        ),
+    ]
+
+
+#: Broken framing that gunicorn or roost refuses, sent on raw sockets.
+_RAW_BURST = [
+    raw(
+        _POST,
+        "Content-Length: 4",
+        "Transfer-Encoding: chunked",
+        body=b"0\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n",
+    ),
+    raw(
+        _POST,
+        "Transfer-Encoding: chunked",
+        "Connection: close",
+        body=b"zz\r\n" + _BODY + b"\r\n0\r\n\r\n",
+    ),
+    raw(_GET, "X-A: a\x00b"),
+    b"\x00\xffGARBAGE\r\n\r\n",
+]
+
+
+def wait_for_log_of(target: Target, offset: int, request_ids: list[str]) -> str:
+    """Return the log after `offset` once it records every request in `request_ids`.
+
+    gunicorn writes the access line after the answer, so the log may lag;
+    a traceback would come before the access line of its request.
+    """
+    deadline = time.monotonic() + LOG_LAG
+    while True:
+        log = target.log_since(offset)
+        missing = [rid for rid in request_ids if f"rid={rid} " not in log]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not missing, f"no access line for {missing} in:\n{log[-3000:]}"
+    return log
 
 
 class TestServerLog:
     """Client errors leave no traceback in the server's log."""
 
-    def test_no_traceback_after_the_catalogue(self, target: Target) -> None:
-        """After every hostile case above, no traceback and no worker died."""
-        assert_alive(target)
-        log = target.log_since_startup()
-        assert "Traceback" not in log, log[log.find("Traceback") :][:3000]
-        for crash in _WORKER_CRASHES:
-            assert crash not in log, crash
+    def test_hostile_burst_logs_no_traceback(self, target: Target) -> None:
+        """Hostile requests of every kind log no traceback and kill no worker."""
+        offset = target.log_size()
+        request_ids = []
+        for case, method, path, body, headers in _burst():
+            response = send(target, method, path, body, headers)
+            assert 400 <= response.status_code < 500, (case, response.status_code)
+            request_ids.append(response.headers["X-Request-ID"])
+        for payload in _RAW_BURST:
+            assert_raw_refused(exchange(target.port, payload))
+        assert_clean_log(wait_for_log_of(target, offset, request_ids))
