@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import requests
@@ -264,16 +265,54 @@ class TestReadinessAndArtifacts:
 
 
 class TestMicroBatching:
-    """Batching on a real server changes nothing a client can see but speed."""
+    """ROOST_BATCH_MAX_ROWS merges concurrent requests into one adapter call."""
+
+    PROBE: ClassVar = {"ROOST_ADAPTER_NAMESPACE": "roost.adapters.probe"}
+    BATCHING: ClassVar = {"ROOST_BATCH_MAX_ROWS": "64", "ROOST_BATCH_MAX_WAIT": "0.005"}
+    CONCURRENCY: ClassVar = {"ROOST_THREADS": "16", "ROOST_MAX_IN_FLIGHT": "16"}
+
+    @staticmethod
+    def _frame_sizes(server: RunningServer, requests_count: int = 200) -> list[float]:
+        """Send 1-record requests from 32 clients; return each one's frame size."""
+
+        def ask(x: int) -> float:
+            response = requests.post(
+                server.url("/v1/models/frame-sizes/predict"),
+                json=[{"x": x}],
+                timeout=30,
+            )
+            assert response.status_code == 200, response.text
+            (size,) = response.json()["predictions"]
+            return float(size)
+
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            return list(pool.map(ask, range(requests_count)))
+
+    def test_concurrent_requests_share_calls(self, tmp_path: Path) -> None:
+        """With batching on, some 1-record requests share their predict call."""
+        variables = {**self.PROBE, **self.BATCHING, **self.CONCURRENCY}
+        with run_server(tmp_path, workers=2, **variables) as server:
+            sizes = self._frame_sizes(server)
+            metrics = server.get("/metrics").text
+        assert max(sizes) > 1, sizes
+        assert max(sizes) <= 64
+        calls = _sample(metrics, "roost_batch_rows_count", model="frame-sizes")
+        rows = _sample(metrics, "roost_batch_rows_sum", model="frame-sizes")
+        assert rows == 200
+        assert calls < 200
+
+    def test_off_means_one_call_per_request(self, tmp_path: Path) -> None:
+        """With batching off (the default), every request is a call of its own."""
+        variables = {**self.PROBE, **self.CONCURRENCY}
+        with run_server(tmp_path, workers=2, **variables) as server:
+            sizes = self._frame_sizes(server, 100)
+            metrics = server.get("/metrics").text
+        assert set(sizes) == {1.0}
+        assert _sample(metrics, "roost_batch_rows_count", model="frame-sizes") == 100
 
     def test_concurrent_clients_get_their_own_answers(self, tmp_path: Path) -> None:
         """Thirty-two concurrent clients, batched, each get twice their x."""
-        variables = {
-            "ROOST_BATCH_MAX_ROWS": "64",
-            "ROOST_BATCH_MAX_WAIT": "0.005",
-            "ROOST_THREADS": "16",
-            "ROOST_MAX_IN_FLIGHT": "16",
-        }
+        variables = {**self.BATCHING, **self.CONCURRENCY}
         with run_server(tmp_path, workers=2, **variables, **TESTING) as server:
 
             def ask(x: int) -> object:
@@ -285,6 +324,20 @@ class TestMicroBatching:
             with ThreadPoolExecutor(max_workers=32) as pool:
                 results = list(pool.map(ask, range(200)))
         assert results == [[2.0 * x] for x in range(200)]
+
+
+def _sample(text: str, metric: str, **labels: str) -> float:
+    """Return one sample of a Prometheus exposition, summed over other labels."""
+    total, found = 0.0, False
+    for line in text.splitlines():
+        if not line.startswith(metric + "{"):
+            continue
+        names, _, value = line.rpartition(" ")
+        if all(f'{key}="{wanted}"' in names for key, wanted in labels.items()):
+            total += float(value)
+            found = True
+    assert found, f"no {metric} sample with {labels} in:\n{text}"
+    return total
 
 
 class TestMetrics:
