@@ -25,7 +25,7 @@ __all__ = ["RoostApp", "api_version", "create_app"]
 logger = logging.getLogger(__name__)
 
 
-class RoostApp(falcon.App):
+class RoostApp(falcon.App[falcon.Request, falcon.Response]):
     """A Falcon app that keeps its dataplane reachable (gunicorn hooks drain it)."""
 
     def __init__(self, dataplane: DataPlane, **options: Any) -> None:

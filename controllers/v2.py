@@ -167,7 +167,9 @@ def _binary_outputs(request: InferenceRequest, names: list[str]) -> set[str]:
     }
 
 
-def add_v2_routes(app: falcon.App, dataplane: DataPlane) -> None:
+def add_v2_routes(
+    app: falcon.App[falcon.Request, falcon.Response], dataplane: DataPlane
+) -> None:
     """Attach the V2 data-plane routes, versioned and unversioned."""
     server = ServerResource(dataplane, importlib.metadata.version("roost"))
     models = ModelResource(dataplane)

@@ -1,10 +1,11 @@
 """The data plane: every protocol's road from request bytes to the adapter.
 
-A request travels through these modules in order: `intake` (strict JSON,
-record limits) or `column_decoding` (flat records straight into columns)
-or `tensors` (V2 inputs), all ending in one `batch.ColumnarBatch`; then
-`validation` (with `column_checks` and `coercion`) checks and builds the
-frame, `admission` bounds concurrent predictions, `micro_batching` merges
-small concurrent requests, and `dataplane` ties them together, calls the
-adapter and counts what happened.
+Decoding ends in one `input_batch.InputBatch` whatever the protocol:
+`intake` (strict JSON) or `column_decoding` (flat records straight into
+columns) for v1 bodies, `tensors` for V2 inputs. `dataplane.DataPlane`
+then applies, in order and for every protocol alike, `limits`, the model
+version's `model_lane`, `admission` (bounded concurrent predictions),
+`validation` (with `column_checks` and `coercion`), `micro_batching` (small
+concurrent requests merged into one call), the adapter call, `outputs`
+and the metrics. `readiness` answers the probes.
 """

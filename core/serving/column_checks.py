@@ -138,12 +138,13 @@ class ColumnarCheck:
                 ok &= numeric <= self.maximum
         not_read = np.isnan(numeric)
         if not not_read.any():
-            return mask & ok
+            passed: np.ndarray = mask & ok
+            return passed
         # NaN also marks what is no number (None, MISSING): the type mask decides.
         number = np.zeros(len(values), dtype=bool)
         for index in np.flatnonzero(not_read).tolist():
             number[index] = type(values[index]) in (int, float)
-        return mask & (ok | (not_read & ~number))
+        return np.asarray(mask & (ok | (not_read & ~number)), dtype=bool)
 
     def _strings(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
         """Check allowed values as cerberus does, once per distinct string.
@@ -169,7 +170,8 @@ class ColumnarCheck:
             dtype=bool,
             count=len(values),
         )
-        return mask & ok
+        passed: np.ndarray = mask & ok
+        return passed
 
     def _string_passes(self, value: str) -> bool:
         if value == "" and self.empty is not None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -62,7 +62,8 @@ class ColumnDecoder:
             forbid_unknown_fields=True,
             gc=False,  # scalars only: no reference cycles to collect
         )
-        self._decoder = msgspec.json.Decoder(list[record])
+        # The struct is made at run time, so its list type is too.
+        self._decoder = msgspec.json.Decoder(cast("Any", list)[record])
         self._values_of = operator.attrgetter(*slots)
 
     def decode(self, raw: bytes, records: Callable[[], list[Any]]) -> InputBatch | None:

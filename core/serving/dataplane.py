@@ -3,8 +3,8 @@
 Controllers decode a request into an `InputBatch` (v1 records through
 `decode_records`, V2 tensors through `roost.core.serving.tensors.to_batch`)
 and call `DataPlane.predict`, which applies, in this order and for every
-protocol alike: the limits, the choice of model version, validation,
-admission, micro-batching, the adapter call and the metrics.
+protocol alike: the limits, the choice of model version, admission,
+validation, micro-batching, the adapter call and the metrics.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ __all__ = ["RecordValidator", "ValidatedBatch"]
 RECORD_FIELD = "_record"
 
 
-class _ErrorHandler(BasicErrorHandler):
+class _ErrorHandler(BasicErrorHandler):  # type: ignore[misc] # cerberus is untyped
     """Cerberus messages, with the allowed values spelled out."""
 
     messages: ClassVar[dict[int, str]] = {
@@ -103,7 +103,7 @@ def _reasons(messages: Sequence[Any]) -> list[str]:
 
 
 def _frame_from_arrays(
-    arrays: list[np.ndarray], columns: list[str], size: int
+    arrays: list[np.ndarray], columns: pd.Index, size: int
 ) -> pd.DataFrame:
     """Assemble a frame from typed 1-D arrays, keeping each array's dtype.
 
@@ -197,18 +197,18 @@ class RecordValidator:
         doubtful = np.flatnonzero(~proven).tolist()
         checked = self._validate_each([records[index] for index in doubtful])
         problems = {doubtful[row]: fields for row, fields in checked.problems.items()}
-        columns = {field: list(values) for field, values in columns.items()}
+        coerced = {field: list(values) for field, values in columns.items()}
         for row, index in enumerate(checked.valid_rows):
             document = checked.documents[row]
             for field in self._columns:
-                columns[field][doubtful[index]] = document.get(field, MISSING)
+                coerced[field][doubtful[index]] = document.get(field, MISSING)
         valid_rows = [index for index in range(total) if index not in problems]
         if problems:
-            columns = {
+            coerced = {
                 field: [values[index] for index in valid_rows]
-                for field, values in columns.items()
+                for field, values in coerced.items()
             }
-        return ValidatedBatch(self._frame(columns), valid_rows, problems, total)
+        return ValidatedBatch(self._frame(coerced), valid_rows, problems, total)
 
     def validate_batch(self, batch: InputBatch) -> ValidatedBatch:
         """Validate a batch column-wise when it is columns, else record by record.
