@@ -13,6 +13,9 @@ from server_harness import roost_command, roost_env
 from roost.controllers.app import create_app
 from roost.core.runtime.settings import Settings
 
+# batch_sample's checks assert; let pytest explain their failures in full.
+pytest.register_assert_rewrite("batch_sample")
+
 #: Entry-point group of the test adapters under tests/fixtures/.
 TESTING_NAMESPACE = "roost.adapters.testing"
 

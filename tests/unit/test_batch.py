@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from batch_sample import (
+    BROKEN,
+    batch_job,
+    check_output,
+    online_predictions,
+    write_inputs,
+)
 
-from roost.core.batch import job as job_module
 from roost.core.batch.inputs import (
     BatchInputError,
     column_values,
@@ -26,42 +31,8 @@ from roost.core.batch.job import BatchJob, Scorer, scorer_for
 from roost.core.batch.local import run_local
 from roost.core.batch.on_dask import run_dask
 from roost.core.batch.outputs import OutputLayout
-from roost.core.contract.registry import Registry
-from roost.core.runtime.settings import Settings
-from roost_house_prices.dataset import load_dataset
 
 TESTING_NAMESPACE = "roost.adapters.testing"
-#: Row positions made invalid in the house-prices sample, and the field at fault.
-BROKEN = {3: "MSZoning", 5: "GrLivArea", 700: "OverallQual", 1000: "MSSubClass"}
-
-
-def _job(
-    model_dir: Path,
-    name: str = "house-prices",
-    namespace: str = "roost.adapters",
-    version: str | None = None,
-) -> BatchJob:
-    settings = Settings.for_profile(
-        "testing", model_dir=model_dir, adapter_namespace=namespace
-    )
-    entry = Registry.from_settings(settings).lookup(name, version)
-    assert entry.adapter_class is not None and entry.context is not None
-    return BatchJob(entry.adapter_class, entry.context, batch_size=128)
-
-
-def _sample() -> pd.DataFrame:
-    """Return train.csv with a few rows broken in ways validation refuses."""
-    frame = load_dataset("train.csv")
-    frame.loc[3, "MSZoning"] = "RX"
-    frame.loc[5, "GrLivArea"] = -3
-    frame.loc[700, "OverallQual"] = 11
-    frame.loc[1000, "MSSubClass"] = None
-    return frame
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return rows as a JSON client would send them (NaN as null)."""
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 @pytest.fixture(scope="module")
@@ -69,30 +40,14 @@ def inputs(
     tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
 ) -> dict[str, Path]:
     """The sample as Parquet (3 files, small row groups) and CSV; the models."""
-    root = tmp_path_factory.mktemp("batch-inputs")
-    frame = _sample()
-    parquet, text = root / "parquet", root / "csv"
-    parquet.mkdir()
-    (text / "nested").mkdir(parents=True)
-    for index, (start, stop) in enumerate(((0, 500), (500, 1100), (1100, 1460))):
-        part = frame.iloc[start:stop]
-        part.to_parquet(parquet / f"part-{index}.parquet", row_group_size=150)
-        part.to_csv(text / "nested" / f"part-{index}.csv", index=False)
-    (parquet / "_SUCCESS").write_text("")
-    frame.iloc[:10].to_parquet(parquet / ".hidden.parquet")
-    return {"parquet": parquet, "csv": text, "models": house_prices_model_dir}
+    files = write_inputs(tmp_path_factory.mktemp("batch-inputs"))
+    return {**files, "models": house_prices_model_dir}
 
 
 @pytest.fixture(scope="module")
 def expected(house_prices_client: falcon.testing.TestClient) -> list[Any]:
     """The online route's predictions for the sample, null for invalid rows."""
-    records = _records(_sample())
-    result = house_prices_client.simulate_post(
-        "/v1/models/house-prices/predict", params={"partial": "true"}, json=records
-    )
-    assert result.status_code == 200, result.text
-    assert {int(row) for row in result.json["errors"]} == set(BROKEN)
-    return list(result.json["predictions"])
+    return online_predictions(house_prices_client)
 
 
 class TestInputFiles:
@@ -233,34 +188,6 @@ class TestOutputLayout:
             OutputLayout.decide(tmp_path / "out.csv", output_format="parquet")
 
 
-def _read(path: Path) -> pd.DataFrame:
-    if path.is_dir():
-        files = sorted(path.glob("part-*"))
-        frames = [
-            pd.read_csv(f) if f.suffix == ".csv" else pd.read_parquet(f) for f in files
-        ]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
-
-
-def _check(
-    layout: OutputLayout, expected: list[Any], id_column: str = "row"
-) -> pd.DataFrame:
-    """Assert predictions match the online route row for row; return the errors."""
-    first = 1 if id_column == "Id" else 0  # train.csv numbers its rows from 1
-    predictions = _read(layout.predictions)
-    rows = predictions[id_column].astype(int) - first
-    online = {row: value for row, value in enumerate(expected) if value is not None}
-    assert sorted(rows) == sorted(online)
-    for row, value in zip(rows, predictions["prediction"], strict=True):
-        # NOTE: BLAS sums may differ in the last bit with the batch's make-up.
-        assert value == pytest.approx(online[row], rel=1e-12, abs=0)
-    errors = _read(layout.errors)
-    failed = errors[id_column].astype(int) - first
-    assert dict(zip(failed, errors["field"], strict=True)) == BROKEN
-    return errors
-
-
 class TestRunLocal:
     """The local engine scores every piece in this process."""
 
@@ -274,13 +201,13 @@ class TestRunLocal:
         tmp_path: Path,
     ) -> None:
         """Predictions equal the online route's; invalid rows are errors by position."""
-        job = _job(house_prices_model_dir)
+        job = batch_job(house_prices_model_dir)
         layout = OutputLayout.decide(tmp_path / "out.parquet")
         layout.prepare(overwrite=False)
         pieces = plan_pieces(input_files(inputs[kind]), job.batch_size)
         summary = run_local(job, pieces, layout, progress=False)
         assert (summary.counts.rows, summary.counts.invalid) == (1460, len(BROKEN))
-        errors = _check(layout, expected)
+        errors = check_output(layout, expected)
         reasons = dict(zip(errors["field"], errors["reason"], strict=True))
         assert reasons["GrLivArea"] == "min value is 1"
         assert "rows/s" in summary.render()
@@ -293,20 +220,20 @@ class TestRunLocal:
         tmp_path: Path,
     ) -> None:
         """With an id column, part files carry it to predictions and errors."""
-        job = _job(house_prices_model_dir)
+        job = batch_job(house_prices_model_dir)
         job = BatchJob(job.adapter_class, job.context, "Id", batch_size=100)
         layout = OutputLayout.decide(tmp_path / "out", output_format="csv")
         layout.prepare(overwrite=False)
         pieces = plan_pieces(input_files(inputs["parquet"]), job.batch_size)
         run_local(job, pieces, layout, progress=False)
         assert len(list(layout.predictions.glob("part-*.csv"))) == len(pieces)
-        _check(layout, expected, id_column="Id")
+        check_output(layout, expected, id_column="Id")
 
     def test_refused_rows_are_found_and_reported(self, tmp_path: Path) -> None:
         """Rows the adapter refuses become errors; their batch-mates are predicted."""
         source = tmp_path / "x.csv"
         pd.DataFrame({"x": [1.0, 13.0, 2.0, 3.0, 13.0, 4.0]}).to_csv(source)
-        job = _job(tmp_path, "echo", TESTING_NAMESPACE, "1.0")
+        job = batch_job(tmp_path, "echo", TESTING_NAMESPACE, "1.0")
         layout = OutputLayout.decide(tmp_path / "out.csv")
         layout.prepare(overwrite=False)
         run_local(job, plan_pieces([source], 8), layout, progress=False)
@@ -322,7 +249,7 @@ class TestRunLocal:
         """A DataFrame of outputs becomes prediction_<name> columns."""
         source = tmp_path / "n.parquet"
         pd.DataFrame({"n": [1, 2]}).to_parquet(source)
-        job = _job(tmp_path, "parity", TESTING_NAMESPACE)
+        job = batch_job(tmp_path, "parity", TESTING_NAMESPACE)
         layout = OutputLayout.decide(tmp_path / "out.parquet")
         layout.prepare(overwrite=False)
         run_local(job, plan_pieces([source], 8), layout, progress=False)
@@ -337,57 +264,20 @@ class TestRunLocal:
         self, house_prices_model_dir: Path
     ) -> None:
         """The same job gets the same loaded scorer every time."""
-        job = _job(house_prices_model_dir)
+        job = batch_job(house_prices_model_dir)
         first = scorer_for(job)
         assert isinstance(first, Scorer)
         assert scorer_for(BatchJob(job.adapter_class, job.context, "Id")) is first
 
 
-@pytest.fixture(scope="module")
-def cluster_address() -> Iterator[str]:
-    """A Dask LocalCluster of 2 worker processes, for the module."""
-    from distributed import LocalCluster  # noqa: PLC0415
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
-
-
 class TestRunDask:
-    """The Dask engine matches the local one, loading the adapter once per worker."""
-
-    @pytest.mark.parametrize("kind", ["parquet", "csv"])
-    def test_matches_online_route_and_loads_once_per_worker(
-        self,
-        kind: str,
-        inputs: dict[str, Path],
-        expected: list[Any],
-        cluster_address: str,
-        tmp_path: Path,
-    ) -> None:
-        """Positions, predictions and errors equal the online route's."""
-        from distributed import Client  # noqa: PLC0415
-
-        job = _job(inputs["models"])
-        layout = OutputLayout.decide(tmp_path / "out")
-        layout.prepare(overwrite=False)
-        pieces = plan_pieces(input_files(inputs[kind]), job.batch_size)
-        summary = run_dask(
-            job, pieces, layout, scheduler=cluster_address, progress=False
-        )
-        assert summary.counts.rows == 1460
-        _check(layout, expected)
-        with Client(cluster_address) as client:
-            # A lambda travels by value; the workers import roost.core.batch.job.
-            loaded = client.run(lambda: list(job_module._SCORERS))
-        assert sorted(map(len, loaded.values())) == [1, 1]
+    """The Dask engine's checks that need no cluster (tests/integration has one)."""
 
     def test_file_output_is_refused(
         self, house_prices_model_dir: Path, tmp_path: Path
     ) -> None:
         """Dask writes part files, so a single-file output is an error."""
-        job = _job(house_prices_model_dir)
+        job = batch_job(house_prices_model_dir)
         layout = OutputLayout.decide(tmp_path / "out.csv")
         with pytest.raises(ValueError, match="folder of part files"):
             run_dask(job, [], layout, scheduler="tcp://127.0.0.1:1", progress=False)
