@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import falcon.testing
+import joblib
 import pytest
 from server_harness import roost_command, roost_env
 
 from roost.controllers.app import create_app
+from roost.core.contract.artifacts import save_artifact
 from roost.core.runtime.settings import Settings
+from roost_house_prices.adapter import HousePricesAdapter
 
 # batch_sample's checks assert; let pytest explain their failures in full.
 pytest.register_assert_rewrite("batch_sample")
@@ -47,6 +50,20 @@ def house_prices_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         timeout=300,
     )
     yield model_dir
+
+
+@pytest.fixture(scope="module")
+def altered_model_dir(
+    house_prices_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A model folder holding house-prices with its Lasso weights scaled by 1.2."""
+    name, version = "house-prices", HousePricesAdapter.version
+    pipeline = joblib.load(house_prices_model_dir / f"{name}-{version}.joblib")
+    lasso = pipeline.steps[-1][1]
+    lasso.coef_ = lasso.coef_ * 1.2
+    folder = tmp_path_factory.mktemp("altered")
+    save_artifact(folder, name, version, pipeline, {"r2": 0.0})
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from server_harness import roost_command, roost_env
+
+pytestmark = pytest.mark.integration
 
 TESTING = {"ROOST_ADAPTER_NAMESPACE": "roost.adapters.testing"}
 
