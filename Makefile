@@ -6,8 +6,15 @@ BIN := $(VENV)/bin
 ADAPTERS := $(wildcard adapters/*/pyproject.toml)
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP := $(VENV)/.test-installed
+FIXTURE_STAMP := $(VENV)/.fixtures-installed
+# The test adapters the unit tests serve. roost-fixture-late is left out: an
+# integration test installs and uninstalls it itself.
+FIXTURES := $(filter-out %/roost-fixture-late/,$(dir $(wildcard tests/fixtures/*/pyproject.toml)))
+FIXTURE_SOURCES := $(wildcard tests/fixtures/*/pyproject.toml tests/fixtures/*/src/*/*.py)
+# pytest-xdist workers for test-quick: one per core.
+QUICK_WORKERS ?= auto
 
-.PHONY: serve test lint format train models clean dist bench bench-batch
+.PHONY: serve test test-quick lint format train models clean dist bench bench-batch
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +30,13 @@ $(TEST_STAMP): $(SERVE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# test-quick runs the unit tests in .venv, so the fixtures go there too (tox
+# installs them into its own env for make test).
+$(FIXTURE_STAMP): $(TEST_STAMP) $(FIXTURE_SOURCES)
+	rm -rf $(addsuffix build,$(FIXTURES))
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(FIXTURES)
+	touch $@
+
 train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
 	$(foreach a,$(ADAPTERS),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
 
@@ -32,11 +46,20 @@ serve: train  ## serve every installed adapter on 127.0.0.1:$(PORT)
 models: $(SERVE_STAMP)
 	$(BIN)/roost models
 
+# NOTE: setuptools builds the wheel in build/ and keeps what an earlier build
+# left there, so a deleted module would still ship; each lint starts clean.
 test: $(TEST_STAMP)  ## lint, then the whole suite against the built wheel
 	@tests/support/ensure-chromium
+	rm -rf build
 	$(BIN)/tox run -e lint,py311
 
+test-quick: $(FIXTURE_STAMP)  ## ruff, mypy, import contract, then the unit tests; no servers
+	rm -rf build
+	$(BIN)/tox run -e lint
+	$(BIN)/pytest -n $(QUICK_WORKERS) tests/unit $(wildcard adapters/*/tests)
+
 lint: $(TEST_STAMP)
+	rm -rf build
 	$(BIN)/tox run -e lint
 
 format: $(TEST_STAMP)
