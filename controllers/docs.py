@@ -10,7 +10,6 @@ from pathlib import Path
 import falcon
 
 from roost.core.api.openapi import build_document
-from roost.core.errors import AdapterNotFoundError
 from roost.core.serving.dataplane import DataPlane
 from roost.views.docs import (
     render_docs_init,
@@ -160,10 +159,7 @@ def add_docs_routes(
 
     The document is built here, once per app (so once per worker).
     """
-    try:
-        default_regression: str | None = dataplane.default_model("regression")
-    except AdapterNotFoundError:
-        default_regression = None
+    default_regression = dataplane.regression_model_or_none()
     document = build_document(
         dataplane.registry,
         api_version,

@@ -13,6 +13,7 @@ from roost.core.errors import (
     AdapterNotReadyError,
     BadRequestError,
     DeadlineExceededError,
+    DefaultModelError,
     OverloadedError,
     PayloadTooLargeError,
     PredictionError,
@@ -34,6 +35,7 @@ STATUS_BY_ERROR: dict[type[RoostError], int] = {
     AdapterError: 422,
     PredictionError: 500,
     AdapterNotReadyError: 503,
+    DefaultModelError: 503,
     OverloadedError: 503,
     DeadlineExceededError: 504,
 }

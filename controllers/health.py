@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from roost.core.errors import AdapterNotFoundError
+from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
 from roost.core.runtime.metrics import CONTENT_TYPE
 from roost.core.serving.dataplane import DataPlane
 from roost.views.models import render_version
@@ -55,8 +55,9 @@ class VersionResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Render the versions."""
         registry = self._dataplane.registry
+        name = self._dataplane.regression_model_or_none()
         try:
-            default = registry.lookup(self._dataplane.default_model())
-        except AdapterNotFoundError:
+            default = None if name is None else registry.lookup(name)
+        except (AdapterNotFoundError, AdapterNotReadyError):
             default = None
         resp.media = render_version(self._api_version, default, registry.entries())

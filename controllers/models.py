@@ -27,7 +27,7 @@ class ModelsResource:
         """List every installed adapter with its default version."""
         resp.media = render_models(
             render_model_summary(
-                self._registry.lookup(name), self._registry.versions(name)
+                self._registry.listed(name), self._registry.versions(name)
             )
             for name in self._registry.names()
         )
@@ -80,9 +80,9 @@ class RegressionCompatResource:
         raw = read_json_bytes(req, self._dataplane.limits)
         dataplane = self._dataplane
         batch = dataplane.decode_records(
-            raw, dataplane.default_model_or_none("regression"), allow_envelope=False
+            raw, dataplane.regression_model_or_none(), allow_envelope=False
         )
-        name = req.context.model = dataplane.default_model("regression")
+        name = req.context.model = dataplane.regression_model()
         result = dataplane.predict(name, batch, partial=True)
         req.context.model_version = result.version
         resp.media = render_regression_compat(result)

@@ -69,7 +69,7 @@ class ModelResource:
         """List every installed model with its versions and readiness."""
         registry = self._registry
         resp.media = render_model_list(
-            (registry.lookup(name), registry.versions(name))
+            (registry.listed(name), registry.versions(name))
             for name in registry.names()
         )
 

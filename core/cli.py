@@ -155,12 +155,30 @@ def _models(settings: Settings) -> int:
     if not entries:
         print(f"no adapters installed in namespace {settings.adapter_namespace}")
         return 0
-    print(f"{'NAME':<24} {'VERSION':<12} {'TASK':<16} STATE")
+    print(f"{'NAME':<24} {'VERSION':<12} {'TASK':<16} {'DEFAULT':<8} STATE")
+    problems = registry.pin_problems()
     for entry in entries:
         task = entry.adapter_class.task if entry.adapter_class else "-"
         state = "ready" if entry.ready else f"not ready: {entry.error}"
-        print(f"{entry.name:<24} {entry.version or '-':<12} {task:<16} {state}")
+        default = _default_mark(registry, entry, problems)
+        print(
+            f"{entry.name:<24} {entry.version or '-':<12} {task:<16} "
+            f"{default:<8} {state}"
+        )
+    for name, problem in problems.items():
+        print(f"{name}: {problem}")
     return 0
+
+
+def _default_mark(
+    registry: Registry, entry: AdapterEntry, problems: dict[str, str]
+) -> str:
+    """Say whether requests naming no version get `entry`: newest or pinned."""
+    if entry.name in problems:
+        return "-"
+    if registry.lookup(entry.name) is not entry:
+        return ""
+    return "pinned" if registry.pinned(entry.name) is not None else "newest"
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:

@@ -62,6 +62,12 @@ class AdapterNotReadyError(RoostError):
         super().__init__(f"model {label!r} is not ready: {reason}")
 
 
+class DefaultModelError(RoostError):
+    """A route that names no model cannot tell which one to serve."""
+
+    title = "Default model not set"
+
+
 class BadRequestError(RoostError):
     """The request body does not have the shape the route expects."""
 

@@ -25,9 +25,16 @@ TESTING_NAMESPACE = "roost.adapters.testing"
 
 @pytest.fixture
 def testing_settings(tmp_path: Path) -> Settings:
-    """Settings that serve the test adapters, with artifacts in a temporary folder."""
+    """Settings that serve the test adapters, with artifacts in a temporary folder.
+
+    Several test adapters are regression models, so the compatibility route
+    needs its model named, as an operator would name it.
+    """
     return Settings.for_profile(
-        "testing", adapter_namespace=TESTING_NAMESPACE, model_dir=tmp_path / "models"
+        "testing",
+        adapter_namespace=TESTING_NAMESPACE,
+        model_dir=tmp_path / "models",
+        default_model="echo",
     )
 
 

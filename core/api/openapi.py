@@ -39,7 +39,7 @@ from roost.core.api.openapi_builders import (
 )
 from roost.core.api.openapi_v2 import v2_components, v2_paths
 from roost.core.contract.registry import AdapterEntry, Registry
-from roost.core.errors import AdapterNotFoundError
+from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
 from roost.core.serving.limits import IntakeLimits
 
 __all__ = ["OPENAPI_VERSION", "build_document"]
@@ -269,5 +269,5 @@ def _default(registry: Registry, name: str) -> AdapterEntry | None:
     """Return the version served when none is named; None if the pin is missing."""
     try:
         return registry.lookup(name)
-    except AdapterNotFoundError:
+    except (AdapterNotFoundError, AdapterNotReadyError):
         return None

@@ -60,6 +60,35 @@ class Registry:
         for versions in self._by_name.values():
             versions.sort(key=_version_key, reverse=True)
         self._pins = dict(pins or {})
+        self._pin_problems = {
+            name: problem
+            for name, pinned in self._pins.items()
+            if (problem := self._pin_problem(name, pinned)) is not None
+        }
+        for name, problem in self._pin_problems.items():
+            logger.error("model %s: %s", name, problem)
+
+    def _pin_problem(self, name: str, pinned: str) -> str | None:
+        """Say why a pin cannot be honoured; None when it can."""
+        installed = [
+            entry.version
+            for entry in self._by_name.get(name, [])
+            if entry.version is not None
+        ]
+        if any(_same_version(version, pinned) for version in installed):
+            return None
+        return (
+            f"pinned version {pinned} is not installed (ROOST_PINNED_VERSIONS); "
+            f"installed: {', '.join(installed) or 'none'}"
+        )
+
+    def pinned(self, name: str) -> str | None:
+        """Return the version settings pin for a model; None when unpinned."""
+        return self._pins.get(name)
+
+    def pin_problems(self) -> dict[str, str]:
+        """Return, by model name, why its pinned version cannot be served."""
+        return dict(self._pin_problems)
 
     @classmethod
     def discover(
@@ -200,18 +229,42 @@ class Registry:
 
         Raises:
             AdapterNotFoundError: unknown name or version.
+            AdapterNotReadyError: no version named, and the pin names a version
+                that is not installed.
         """
         versions = self.versions(name)
         if version is None:
             pinned = self._pins.get(name)
             if pinned is None:
-                known = [entry for entry in versions if entry.version is not None]
-                return known[0] if known else versions[0]
+                return self.newest(name)
+            problem = self._pin_problems.get(name)
+            if problem is not None:
+                raise AdapterNotReadyError(name, pinned, problem)
             version = pinned
         for entry in versions:
             if entry.version is not None and _same_version(entry.version, version):
                 return entry
         raise AdapterNotFoundError(name, version)
+
+    def newest(self, name: str) -> AdapterEntry:
+        """Return the newest installed version of a model, pinned or not.
+
+        Raises:
+            AdapterNotFoundError: no adapter of that name is installed.
+        """
+        versions = self.versions(name)
+        known = [entry for entry in versions if entry.version is not None]
+        return known[0] if known else versions[0]
+
+    def listed(self, name: str) -> AdapterEntry:
+        """Return the entry listings show: the default, else the newest.
+
+        A broken pin makes the model's own routes answer 503, but listings
+        still show the model (its newest version) instead of failing.
+        """
+        if name in self._pin_problems:
+            return self.newest(name)
+        return self.lookup(name)
 
     def lookup_ready(self, name: str, version: str | None = None) -> AdapterEntry:
         """Return the entry `lookup` names, ready to predict.

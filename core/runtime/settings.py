@@ -98,15 +98,17 @@ class Settings:
     default_model: str | None = field(
         default=None,
         metadata=setting(
-            "the model behind `/v1/predict/regression`",
+            "the model behind `/v1/predict/regression`; needed when several "
+            "regression adapters and no house-prices are installed (else 503)",
             parse=text_or_none,
-            shown="the first regression adapter by name",
+            shown="house-prices if installed, else the only regression adapter",
         ),
     )
     pinned_versions: Mapping[str, str] = field(
         default_factory=dict,
         metadata=setting(
-            "`name=version,...`: the version served when a request names none",
+            "`name=version,...`: the version served when a request names none; "
+            "a pin to a version not installed makes that model's routes 503",
             parse=pins,
             shown="none (the newest)",
         ),

@@ -24,6 +24,7 @@ from roost.core.errors import (
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
 from roost.core.serving.admission import Admission
+from roost.core.serving.default_model import choose_regression_model
 from roost.core.serving.input_batch import InputBatch
 from roost.core.serving.intake import decode_records
 from roost.core.serving.limits import IntakeLimits, enforce_limits
@@ -64,7 +65,7 @@ class DataPlane:
         self.metrics = metrics or Metrics()
         self.readiness = Readiness(registry)
         self._admission = admission
-        self._default_model = default_model
+        self._regression = choose_regression_model(registry, default_model)
         self._lanes: dict[tuple[str, str], ModelLane] = {}
         for entry in registry.entries():
             if entry.ready and entry.version:
@@ -83,26 +84,18 @@ class DataPlane:
                     int(entry.ready)
                 )
 
-    def default_model(self, task: str = "regression") -> str:
-        """Name the model serving routes that name none, such as the v1 alias.
+    def regression_model(self) -> str:
+        """Name the model serving the regression compatibility route.
 
         Raises:
-            AdapterNotFoundError: no adapter for that task is installed.
+            DefaultModelError: several regression models, none chosen.
+            AdapterNotFoundError: no regression model is installed.
         """
-        name = self.default_model_or_none(task)
-        if name is None:
-            raise AdapterNotFoundError(f"(default {task} model)")
-        return name
+        return self._regression.require()
 
-    def default_model_or_none(self, task: str = "regression") -> str | None:
-        """Name the model for `task` that `default_model` names; None if none."""
-        if self._default_model is not None:
-            return self._default_model
-        for name in self.registry.names():
-            entry = self.registry.lookup(name)
-            if entry.adapter_class is not None and entry.adapter_class.task == task:
-                return name
-        return None
+    def regression_model_or_none(self) -> str | None:
+        """Name the model `regression_model` names; None when there is none."""
+        return self._regression.name
 
     def decode_records(
         self,

@@ -27,8 +27,11 @@ class Readiness:
         entries = self._registry.entries()
         if not entries:
             return False, "no adapters are installed"
-        broken = [entry for entry in entries if not entry.ready]
+        broken = [f"{e.name} {e.version or ''}".strip() for e in entries if not e.ready]
+        broken += [
+            f"{name} ({problem})"
+            for name, problem in self._registry.pin_problems().items()
+        ]
         if broken:
-            names = ", ".join(f"{e.name} {e.version or ''}".strip() for e in broken)
-            return False, f"not ready: {names}"
+            return False, f"not ready: {', '.join(broken)}"
         return True, f"{len(entries)} adapter version(s) ready"

@@ -17,6 +17,7 @@ def testing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
         log_dir,
         workers=2,
         ROOST_ADAPTER_NAMESPACE="roost.adapters.testing",
+        ROOST_DEFAULT_MODEL="echo",
         ROOST_MODEL_DIR=log_dir / "models",
     ) as server:
         yield server

@@ -58,7 +58,9 @@ MISBEHAVING = r"/(fails-predict|sleepy)/"
 REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"]
 
 
-def _document(namespace: str, *, assume_loaded: bool = False) -> dict[str, Any]:
+def _document(
+    namespace: str, *, assume_loaded: bool = False, default_model: str | None = None
+) -> dict[str, Any]:
     """Build the document a server of `namespace` publishes once it has loaded.
 
     With `assume_loaded`, adapters are taken as loaded without their trained
@@ -70,12 +72,12 @@ def _document(namespace: str, *, assume_loaded: bool = False) -> dict[str, Any]:
             entry.loaded = entry.adapter is not None and entry.error is None
     else:
         registry.load_all()
-    service = DataPlane(registry)
+    dataplane = DataPlane(registry, default_model=default_model)
     return build_document(
         registry,
         importlib.metadata.version("roost"),
-        default_regression=service.default_model("regression"),
-        limits=service.limits,
+        default_regression=dataplane.regression_model(),
+        limits=dataplane.limits,
     )
 
 
@@ -90,7 +92,7 @@ def _schema(document: dict[str, Any], *, coverage: bool) -> Any:
     return schemathesis.openapi.from_dict(document, config=config)
 
 
-TESTING_DOCUMENT = _document("roost.adapters.testing")
+TESTING_DOCUMENT = _document("roost.adapters.testing", default_model="echo")
 HOUSE_PRICES_DOCUMENT = _document("roost.adapters", assume_loaded=True)
 #: The test adapters' schemas are small, so every phase runs.
 testing = _schema(TESTING_DOCUMENT, coverage=True)

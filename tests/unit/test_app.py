@@ -13,7 +13,11 @@ TESTING = "roost.adapters.testing"
 
 
 def _client(tmp_path: Path, **changes: object) -> falcon.testing.TestClient:
-    options: dict[str, object] = {"adapter_namespace": TESTING, **changes}
+    options: dict[str, object] = {
+        "adapter_namespace": TESTING,
+        "default_model": "echo",
+        **changes,
+    }
     settings = Settings.for_profile("testing", model_dir=tmp_path, **options)
     return falcon.testing.TestClient(create_app(settings))
 
@@ -35,16 +39,56 @@ class TestFactory:
         assert result.json["version"] == "1.0"
         assert result.json["predictions"] == [4.0]
 
-    def test_pin_to_a_missing_version_is_a_404(self, tmp_path: Path) -> None:
-        """A pin naming no installed version gives a clear 404, not a 500."""
+
+class TestBrokenPin:
+    """A pin to a version that is not installed harms that model's routes only."""
+
+    REASON = "pinned version 7 is not installed (ROOST_PINNED_VERSIONS)"
+
+    def test_that_models_routes_answer_503_with_the_reason(
+        self, tmp_path: Path
+    ) -> None:
+        """Unversioned predict, metadata and V2 infer of echo say why, in a 503."""
         client = _client(tmp_path, pinned_versions={"echo": "7"})
-        result = client.simulate_post("/v1/models/echo/predict", json=[{"x": 4}])
-        assert result.status_code == 404
-        assert "no version '7'" in result.json["error"]
+        for method, path, body in [
+            ("POST", "/v1/models/echo/predict", [{"x": 4}]),
+            ("GET", "/v1/models/echo", None),
+            ("GET", "/v2/models/echo", None),
+            ("GET", "/v2/models/echo/ready", None),
+        ]:
+            result = client.simulate_request(method, path, json=body)
+            assert result.status_code == 503, (path, result.text)
+            assert self.REASON in result.json["error"], path
+            assert "installed: 2.0, 1.0" in result.json["error"]
+
+    def test_versioned_routes_listings_and_other_models_still_answer(
+        self, tmp_path: Path
+    ) -> None:
+        """Listings, named versions and every other model are unaffected."""
+        client = _client(tmp_path, pinned_versions={"echo": "7"})
+        versioned = client.simulate_post(
+            "/v1/models/echo/versions/1.0/predict", json=[{"x": 4}]
+        )
+        assert versioned.json["predictions"] == [4.0]
+        listing = client.simulate_get("/v1/models")
+        assert listing.status_code == 200
+        assert "echo" in {model["name"] for model in listing.json["models"]}
+        assert client.simulate_get("/v2/models").status_code == 200
+        assert client.simulate_get("/openapi.json").status_code == 200
+        assert client.simulate_get("/version").status_code == 200
+        parity = client.simulate_post("/v1/models/parity/predict", json=[{"n": 3}])
+        assert parity.status_code == 200
+
+    def test_readiness_reports_it(self, tmp_path: Path) -> None:
+        """/health/ready is 503 and names the model and the broken pin."""
+        client = _client(tmp_path, pinned_versions={"echo": "7"})
+        result = client.simulate_get("/health/ready")
+        assert result.status_code == 503
+        assert f"echo ({self.REASON}" in result.json["reason"]
 
 
-class TestSeedAlias:
-    """/v1/predict/regression picks the default regression model."""
+class TestRegressionRoute:
+    """/v1/predict/regression is bound at start and never moves by itself."""
 
     def test_default_model_setting_wins(self, tmp_path: Path) -> None:
         """ROOST_DEFAULT_MODEL routes the alias to the named adapter."""
@@ -52,9 +96,32 @@ class TestSeedAlias:
         result = client.simulate_post("/v1/predict/regression", json=[{"x": 3}])
         assert result.json == {"predictions": [3.0], "version": "1.0", "errors": None}
 
+    def test_several_regression_models_and_no_choice_is_a_503(
+        self, tmp_path: Path
+    ) -> None:
+        """With four regression fixtures and no setting, a 503 names the setting."""
+        client = _client(tmp_path, default_model=None)
+        result = client.simulate_post("/v1/predict/regression", json=[{"x": 3}])
+        assert result.status_code == 503
+        assert "ROOST_DEFAULT_MODEL" in result.json["error"]
+        assert "echo, fails-load, fails-predict, sleepy" in result.json["error"]
+        other = client.simulate_post("/v1/models/echo/predict", json=[{"x": 3}])
+        assert other.status_code == 200
+
+    def test_the_only_regression_model_serves(self, tmp_path: Path) -> None:
+        """With one regression adapter installed, it serves the route."""
+        client = _client(
+            tmp_path, adapter_namespace="roost.adapters.probe", default_model=None
+        )
+        result = client.simulate_post("/v1/predict/regression", json=[{"x": 3}])
+        assert result.status_code == 200, result.text
+        assert result.json["predictions"] == [1.0]
+
     def test_no_regression_model_is_a_404(self, tmp_path: Path) -> None:
         """With no adapter installed the alias answers 404 JSON."""
-        client = _client(tmp_path, adapter_namespace="roost.adapters.none")
+        client = _client(
+            tmp_path, adapter_namespace="roost.adapters.none", default_model=None
+        )
         result = client.simulate_post("/v1/predict/regression", json=[{"x": 3}])
         assert result.status_code == 404
         assert "regression" in result.json["error"]

@@ -40,6 +40,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> falcon.testing.TestClie
         adapter_namespace=TESTING,
         model_dir=tmp_path_factory.mktemp("models"),
         max_records=LIMIT,
+        default_model="echo",
     )
     return falcon.testing.TestClient(create_app(settings))
 

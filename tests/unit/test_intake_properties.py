@@ -368,7 +368,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory) -> falcon.testing.TestC
     """One in-process app serving the test adapters, built once for the module."""
     model_dir: Path = tmp_path_factory.mktemp("intake-properties") / "models"
     settings_ = Settings.for_profile(
-        "testing", adapter_namespace=TESTING, model_dir=model_dir
+        "testing", adapter_namespace=TESTING, model_dir=model_dir, default_model="echo"
     )
     return falcon.testing.TestClient(create_app(settings_))
 

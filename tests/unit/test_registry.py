@@ -160,15 +160,21 @@ class TestDefaultAndFind:
         registry = Registry.discover(namespace, tmp_path, pins={"echo": "1"})
         assert registry.lookup("echo").version == "1.0"
 
-    def test_pin_to_a_missing_version_is_not_found(
+    def test_pin_to_a_missing_version_is_not_ready(
         self, namespace: str, tmp_path: Path
     ) -> None:
-        """A pin naming an uninstalled version makes the default not found."""
+        """A pin naming an uninstalled version: the default is not ready, says why."""
         registry = Registry.discover(namespace, tmp_path, pins={"echo": "9.0"})
         with pytest.raises(
-            AdapterNotFoundError, match=r"model \'echo\' has no version \'9\.0\'"
+            AdapterNotReadyError, match=r"pinned version 9\.0 is not installed"
         ):
             registry.lookup("echo")
+        assert registry.lookup("echo", "1.0").version == "1.0"
+        assert registry.listed("echo").version == "2.0"
+        assert registry.pin_problems() == {
+            "echo": "pinned version 9.0 is not installed (ROOST_PINNED_VERSIONS); "
+            "installed: 2.0, 1.0"
+        }
 
     @pytest.mark.parametrize("requested", ["1.0", "1", "1.0.0", "v1.0"])
     def test_find_matches_equal_pep440_versions(
