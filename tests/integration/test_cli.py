@@ -42,6 +42,43 @@ class TestModels:
         assert "not ready: load failed" in lines["fails-load 1.0"]
         assert "not ready: import failed" in lines["broken-import -"]
 
+    @staticmethod
+    def _rows(stdout: str) -> dict[str, list[str]]:
+        return {
+            " ".join(line.split()[:2]): line.split()
+            for line in stdout.splitlines()[1:]
+            if not line.split()[0].endswith(":")
+        }
+
+    def test_shows_the_default_version(self, tmp_path: Path) -> None:
+        """The newest version is marked default; a pin moves the mark."""
+        newest = self._rows(_run("models", ROOST_MODEL_DIR=tmp_path, **TESTING).stdout)
+        assert newest["echo 2.0"][3] == "newest"
+        assert newest["echo 1.0"][3] == "ready"  # no mark: the column is empty
+        pinned = _run(
+            "models",
+            ROOST_MODEL_DIR=tmp_path,
+            ROOST_PINNED_VERSIONS="echo=1.0",
+            **TESTING,
+        )
+        rows = self._rows(pinned.stdout)
+        assert rows["echo 1.0"][3] == "pinned"
+        assert rows["echo 2.0"][3] == "ready"
+
+    def test_a_broken_pin_is_named(self, tmp_path: Path) -> None:
+        """A pin to a version not installed is shown with what is installed."""
+        result = _run(
+            "models",
+            ROOST_MODEL_DIR=tmp_path,
+            ROOST_PINNED_VERSIONS="echo=7",
+            **TESTING,
+        )
+        assert result.returncode == 0, result.stderr
+        assert (
+            "echo: pinned version 7 is not installed (ROOST_PINNED_VERSIONS); "
+            "installed: 2.0, 1.0"
+        ) in result.stdout.splitlines()
+
     def test_empty_namespace_says_so(self, tmp_path: Path) -> None:
         """With no adapters installed the command says so and succeeds."""
         result = _run("models", ROOST_ADAPTER_NAMESPACE="roost.adapters.none")
