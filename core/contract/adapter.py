@@ -73,6 +73,13 @@ class ModelAdapter:
     def load(self) -> None:
         """Load artifacts; must be safe to call more than once."""
 
+    def unload(self) -> None:
+        """Release what `load` holds (sessions, files); optional.
+
+        The host calls it once when the worker stops; an exception here is
+        logged and never stops the other adapters from unloading.
+        """
+
     def predict(self, frame: pd.DataFrame) -> Any:
         """Return one prediction per row of `frame` (or a DataFrame of outputs)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement predict")

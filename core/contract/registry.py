@@ -202,6 +202,20 @@ class Registry:
             if on_loaded is not None:
                 on_loaded(entry)
 
+    def unload_all(self) -> None:
+        """Call `unload()` on every loaded adapter; failures are logged only."""
+        for entry in self.entries():
+            if entry.adapter is None or not entry.loaded:
+                continue
+            try:
+                entry.adapter.unload()
+            except Exception:
+                logger.exception(
+                    "adapter %s %s failed to unload", entry.name, entry.version
+                )
+            else:
+                entry.loaded = False
+
     def entries(self) -> list[AdapterEntry]:
         """Return every entry, by name, newest version first."""
         return [entry for name in self.names() for entry in self._by_name[name]]

@@ -121,6 +121,13 @@ def _drain_on_sigterm(worker: Any) -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
 
 
+def _unload_adapters(server: Any, worker: Any) -> None:
+    """Let each adapter release what it loaded (gunicorn's worker_exit hook)."""
+    dataplane = getattr(worker.wsgi, "dataplane", None)
+    if dataplane is not None:
+        dataplane.registry.unload_all()
+
+
 def _cpu_pinning(settings: Settings) -> Callable[[Any, Any], None] | None:
     """Return gunicorn's post_fork hook pinning each worker to its slot's CPU.
 
@@ -182,6 +189,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "proc_name": "roost",
         "wsgi_app": APP_FACTORY,
         "post_worker_init": _drain_on_sigterm,
+        "worker_exit": _unload_adapters,
     }
     tmp_dir = heartbeat_dir()
     if tmp_dir is not None:

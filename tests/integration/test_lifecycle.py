@@ -16,17 +16,11 @@ from typing import ClassVar
 
 import pytest
 import requests
-from server_harness import RunningServer, run_server
+from server_harness import RunningServer, run_server, wait_for_workers, worker_pids
 
 pytestmark = pytest.mark.integration
 
 TESTING = {"ROOST_ADAPTER_NAMESPACE": "roost.adapters.testing"}
-
-
-def worker_pids(server: RunningServer) -> set[int]:
-    """Return the PIDs of the gunicorn master's live children."""
-    path = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    return {int(pid) for pid in path.read_text().split()}
 
 
 def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
@@ -324,6 +318,30 @@ class TestMicroBatching:
             with ThreadPoolExecutor(max_workers=32) as pool:
                 results = list(pool.map(ask, range(200)))
         assert results == [[2.0 * x] for x in range(200)]
+
+
+class TestUnload:
+    """Stopping the server calls each adapter's unload() in every worker."""
+
+    def test_every_worker_unloads_its_adapters(self, tmp_path: Path) -> None:
+        """SIGTERM: each of the two workers leaves the file its unload() writes."""
+        model_dir = tmp_path / "models"
+        server_cm = run_server(
+            tmp_path,
+            workers=2,
+            ROOST_ADAPTER_NAMESPACE="roost.adapters.probe",
+            ROOST_MODEL_DIR=model_dir,
+            ROOST_LOG_LEVEL="info",
+        )
+        with server_cm as server:
+            wait_for_workers(server, 2)
+            pids = worker_pids(server)
+            assert not list(model_dir.glob("unloaded-*"))
+        assert server.process.returncode == 0
+        unloaded = {
+            int(path.name.split("-")[1]) for path in model_dir.glob("unloaded-*")
+        }
+        assert unloaded == pids
 
 
 def _sample(text: str, metric: str, **labels: str) -> float:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from roost_fixture_echo import EchoAdapter
 from roost_fixture_echo_next import EchoNextAdapter
 
+from roost.core import AdapterContext, ModelAdapter
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
 from roost.core.runtime.settings import Settings
@@ -292,3 +294,69 @@ class TestSettingsWiring:
         assert entry.adapter.context.options == {"scale": 3}
         assert entry.adapter.context.model_dir == settings.model_dir
         assert registry.names() == FIXTURE_NAMES
+
+
+class _Unloading(ModelAdapter):
+    """Record unload() calls; fail them when told to."""
+
+    name = "unloading"
+    version = "1.0"
+    task = "regression"
+    input_schema: ClassVar[dict[str, Any]] = {"x": {"type": "float"}}
+    fail = False
+
+    def load(self) -> None:
+        """Count loads."""
+        self.unloads = 0
+
+    def unload(self) -> None:
+        """Count unloads, or fail."""
+        if self.fail:
+            raise RuntimeError("the session would not close")
+        self.unloads += 1
+
+
+class TestUnloadAll:
+    """unload_all releases loaded adapters and survives a failing one."""
+
+    def _registry(self, tmp_path: Path, *versions: str) -> Registry:
+        entries = []
+        for version in versions:
+            context = AdapterContext("unloading", version, tmp_path)
+            entries.append(
+                AdapterEntry(
+                    "unloading",
+                    version,
+                    "test",
+                    _Unloading,
+                    context,
+                    _Unloading(context),
+                )
+            )
+        return Registry(entries)
+
+    def test_loaded_adapters_are_unloaded_once(self, tmp_path: Path) -> None:
+        """Each loaded adapter's unload() runs once; it is then not ready."""
+        registry = self._registry(tmp_path, "1.0", "2.0")
+        registry.load_all()
+        registry.unload_all()
+        registry.unload_all()
+        for entry in registry.entries():
+            assert isinstance(entry.adapter, _Unloading)
+            assert entry.adapter.unloads == 1
+            assert not entry.ready
+
+    def test_a_failing_unload_is_logged_and_the_rest_go_on(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """One adapter's unload() raising does not stop the next one's."""
+        registry = self._registry(tmp_path, "1.0", "2.0")
+        registry.load_all()
+        newest = registry.lookup("unloading", "2.0").adapter
+        assert isinstance(newest, _Unloading)
+        newest.fail = True
+        registry.unload_all()
+        oldest = registry.lookup("unloading", "1.0").adapter
+        assert isinstance(oldest, _Unloading)
+        assert oldest.unloads == 1
+        assert "unloading 2.0 failed to unload" in caplog.text
