@@ -83,8 +83,10 @@ def _write_atomically(path: Path, write: Any) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        # mkstemp makes 0600 files; artifacts are read by the serving user.
-        tmp.chmod(0o644)
+        # NOTE: mkstemp makes the file 0600, and it stays so: a model is
+        # private to the user who trained it. deploy/README.md says how to
+        # let another serving user read it (chmod -R a+rX).
+        tmp.chmod(0o600)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -97,8 +99,12 @@ def save_artifact(
     artifact: object,
     metrics: Mapping[str, float],
 ) -> Manifest:
-    """Persist `artifact` and its manifest under `model_dir`; return the manifest."""
-    model_dir.mkdir(parents=True, exist_ok=True)
+    """Persist `artifact` and its manifest under `model_dir`; return the manifest.
+
+    Both files are written 0600; a model folder roost creates is 0700 (an
+    existing folder keeps its mode).
+    """
+    model_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem = artifact_stem(name, version)
     artifact_path = model_dir / f"{stem}.joblib"
     _write_atomically(artifact_path, lambda tmp: joblib.dump(artifact, tmp))

@@ -6,6 +6,7 @@ import hashlib
 import importlib.metadata
 import json
 import platform
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -238,3 +239,24 @@ class TestAdapterContext:
         context = AdapterContext(name="echo", version="1.0", model_dir=tmp_path / "x")
         with pytest.raises(ArtifactError, match="run 'roost train echo'"):
             context.read_manifest()
+
+
+class TestPermissions:
+    """Artifacts are private to the user who trained them, as deploy/README says."""
+
+    def test_files_are_0600_in_a_0700_folder(self, tmp_path: Path) -> None:
+        """A folder roost creates is 0700; the artifact and manifest are 0600."""
+        model_dir = tmp_path / "new" / "models"
+        save_artifact(model_dir, "echo", "1.0", {"weights": [1]}, {})
+        assert stat.S_IMODE(model_dir.stat().st_mode) == 0o700
+        files = sorted(model_dir.iterdir())
+        assert [path.suffix for path in files] == [".joblib", ".json"]
+        assert [stat.S_IMODE(path.stat().st_mode) for path in files] == [0o600] * 2
+
+    def test_an_existing_folder_keeps_its_mode(self, tmp_path: Path) -> None:
+        """An operator's folder (0755 here) is written into, not re-permissioned."""
+        model_dir = tmp_path / "shared-models"
+        model_dir.mkdir(mode=0o755)
+        model_dir.chmod(0o755)
+        save_artifact(model_dir, "echo", "1.0", {"weights": [1]}, {})
+        assert stat.S_IMODE(model_dir.stat().st_mode) == 0o755
