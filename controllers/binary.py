@@ -10,7 +10,7 @@ from typing import Any
 
 import falcon
 
-from roost.controllers.bodies import read_body
+from roost.controllers.bodies import is_json, read_body
 from roost.core.errors import BadRequestError, PayloadTooLargeError
 from roost.core.serving import tensors
 from roost.core.serving.intake import parse_json
@@ -62,10 +62,22 @@ def read_inference_request(
     request is JSON followed by tensor bytes. Both the body and its inflated
     form are bounded by `limit` bytes.
 
+    A request is JSON (a JSON content type, or none) unless it carries the
+    binary extension's header, which makes it binary whatever its type.
+
     Raises:
+        falcon.HTTPUnsupportedMediaType: neither JSON nor the binary header.
         BadRequestError: the body, its encoding or its header are malformed.
         PayloadTooLargeError: the body, or its inflated form, is over `limit`.
     """
+    if req.get_header(HEADER_LENGTH) is None and not is_json(req.content_type):
+        raise falcon.HTTPUnsupportedMediaType(
+            title="Unsupported media type",
+            description=(
+                f"send JSON with Content-Type: {falcon.MEDIA_JSON}, or binary "
+                f"tensors with the {HEADER_LENGTH} header"
+            ),
+        )
     limit = limits.max_body_bytes
     body = read_body(req, limit, limits.body_timeout)
     encoding = (req.get_header("Content-Encoding") or "identity").strip().lower()

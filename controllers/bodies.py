@@ -14,12 +14,13 @@ from roost.core.errors import BadRequestError, PayloadTooLargeError
 from roost.core.serving.intake import parse_json
 from roost.core.serving.limits import IntakeLimits
 
-__all__ = ["read_body", "read_json", "read_json_bytes", "wants_partial"]
+__all__ = ["is_json", "read_body", "read_json", "read_json_bytes", "wants_partial"]
 
 _READ_CHUNK = 1024 * 1024
 
 
-def _is_json(content_type: str | None) -> bool:
+def is_json(content_type: str | None) -> bool:
+    """Say whether a Content-Type names JSON (no header counts as JSON)."""
     if not content_type:
         return True  # no header: read the body as JSON, as most clients mean it
     media = content_type.split(";", 1)[0].strip().lower()
@@ -123,7 +124,7 @@ def read_json_bytes(req: falcon.Request, limits: IntakeLimits) -> bytes:
         falcon.HTTPUnsupportedMediaType: the content type is not JSON.
         PayloadTooLargeError: over the size limit.
     """
-    if not _is_json(req.content_type):
+    if not is_json(req.content_type):
         raise falcon.HTTPUnsupportedMediaType(
             title="Unsupported media type",
             description=f"send JSON with Content-Type: {falcon.MEDIA_JSON}",

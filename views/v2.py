@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 SERVER_NAME = "roost"
-PLATFORM = "roost"
+#: The spec's "<project>_<format>" form: a model served by a roost adapter.
+PLATFORM = "roost_adapter"
 #: V2 extensions roost implements (model_repository: the index only).
 EXTENSIONS = ("binary_tensor_data", "model_repository")
 #: The output of a single-output model, and the stacked outputs of a classifier.

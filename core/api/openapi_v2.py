@@ -59,7 +59,8 @@ def v2_components() -> dict[str, Any]:
             ["inputs"],
             id=STRING,
             parameters=ref("parameters"),
-            inputs=array(ref("request_input")),
+            # NOTE: the server refuses an empty list, so the document does too.
+            inputs=array(ref("request_input"), minItems=1),
             outputs=array(ref("request_output")),
         ),
         "inference_response": obj(

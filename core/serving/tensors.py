@@ -260,7 +260,13 @@ def _input_columns(
         BadRequestError: a required tensor is missing, or a tensor does not
             fit its field (shape, datatype, a row count unlike the others).
     """
-    columns = [tensor for tensor in tensors if tensor.name in schema]
+    unknown = [tensor.name for tensor in tensors if tensor.name not in schema]
+    if unknown:
+        raise BadRequestError(
+            f"unknown input(s) {', '.join(map(repr, unknown))}; the model's "
+            f"inputs: {', '.join(schema)}"
+        )
+    columns = list(tensors)
     names = {tensor.name for tensor in columns}
     missing = [
         f for f, rules in schema.items() if rules.get("required") and f not in names
@@ -272,7 +278,7 @@ def _input_columns(
         )
     if not columns:
         raise BadRequestError(
-            f"no input names a field of the model; its fields: {', '.join(schema)}"
+            f"the request has no inputs; the model's inputs: {', '.join(schema)}"
         )
     rows = columns[0].shape[0] if columns[0].shape else 0
     for tensor in columns:
@@ -306,9 +312,10 @@ def to_records(
 ) -> list[dict[str, Any]]:
     """Turn one column tensor per field into records (the pandas convention).
 
-    Inputs the schema does not name are ignored, as unknown record fields
-    are. A missing value (None, NaN, or "" in BYTES for a nullable field)
-    becomes null for a nullable field and is left out otherwise.
+    An input the schema does not name is refused: a misspelt optional input
+    would otherwise go missing without a word. A missing value (None, NaN,
+    or "" in BYTES for a nullable field) becomes null for a nullable field
+    and is left out otherwise.
 
     Raises:
         BadRequestError: a required tensor is missing, or a tensor does not

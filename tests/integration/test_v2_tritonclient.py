@@ -125,8 +125,11 @@ class TestInfer:
         output = httpclient.InferRequestedOutput(
             "predictions", binary_data=binary_output
         )
-        result = triton.infer("echo", _echo_inputs(binary=True), outputs=[output])
-        assert result.as_numpy("predictions").tolist() == [3.0, -4.0, 6.5]
+        result = triton.infer(
+            "echo", _echo_inputs(binary=True), model_version="1.0", outputs=[output]
+        )
+        # echo 1.0 answers x as sent (2.0, the default, takes no label or count).
+        assert result.as_numpy("predictions").tolist() == [1.5, -2.0, 3.25]
         response = result.get_response()["outputs"][0]
         assert ("data" in response) is not binary_output
 

@@ -250,10 +250,14 @@ class TestToRecords:
             {"x": 2.0, "label": None, "count": 5.0},
         ]
 
-    def test_unknown_inputs_are_ignored(self) -> None:
-        """An input the schema does not name is dropped, whatever its shape."""
-        tensors = [_column("x", "FP64", [1.0]), _column("extra", "BYTES", ["a", "b"])]
-        assert to_records(tensors, self.schema) == [{"x": 1.0}]
+    def test_unknown_inputs_are_refused_by_name(self) -> None:
+        """An input the schema does not name is a 400 naming it, not dropped."""
+        tensors = [_column("x", "FP64", [1.0]), _column("lable", "BYTES", ["a"])]
+        with pytest.raises(BadRequestError) as caught:
+            to_records(tensors, self.schema)
+        assert caught.value.message == (
+            "unknown input(s) 'lable'; the model's inputs: x, label, count"
+        )
 
     @pytest.mark.parametrize(
         ("tensors", "fragment"),
@@ -276,7 +280,9 @@ class TestToRecords:
             to_records(tensors, self.schema)
         assert fragment in caught.value.message
 
-    def test_no_known_input_names_the_fields(self) -> None:
-        """A request naming no schema field lists the fields."""
-        with pytest.raises(BadRequestError, match="its fields: a, b"):
-            to_records([_column("z", "FP64", [1.0])], {"a": {}, "b": {}})
+    def test_no_inputs_names_the_fields(self) -> None:
+        """A request with no inputs at all lists the model's inputs."""
+        with pytest.raises(
+            BadRequestError, match="no inputs; the model's inputs: a, b"
+        ):
+            to_records([], {"a": {}, "b": {}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from typing import Any
+from typing import Any, ClassVar
 
 import falcon.testing
 import numpy as np
@@ -137,7 +137,7 @@ class TestModels:
         older = client.simulate_get("/v2/models/echo/versions/1.0").json
         assert older["name"] == "echo"
         assert older["versions"] == ["2.0", "1.0"]
-        assert older["platform"] == "roost"
+        assert older["platform"] == "roost_adapter"
         assert [(i["name"], i["datatype"]) for i in older["inputs"]] == [
             ("x", "FP64"),
             ("label", "BYTES"),
@@ -586,3 +586,53 @@ class TestOutputTensors:
         packed, length = pack_binary(body, raw)
         assert orjson.loads(packed[:length]) == body
         assert np.frombuffer(packed[length:], "<f8").tolist() == [0.0]
+
+
+class TestRequestForm:
+    """V2 infer reads JSON or binary tensors, and names what it cannot use."""
+
+    body: ClassVar[dict[str, Any]] = {
+        "inputs": [{"name": "x", "datatype": "FP64", "shape": [1], "data": [2.0]}]
+    }
+
+    @pytest.mark.parametrize(
+        "content_type", [None, "application/json", "application/json; charset=utf-8"]
+    )
+    def test_json_is_read(
+        self, client: falcon.testing.TestClient, content_type: str | None
+    ) -> None:
+        """A JSON content type, or none, is read as JSON."""
+        headers = {} if content_type is None else {"Content-Type": content_type}
+        result = client.simulate_post(
+            "/v2/models/echo/infer", body=orjson.dumps(self.body), headers=headers
+        )
+        assert result.status_code == 200, result.text
+
+    @pytest.mark.parametrize(
+        "content_type", ["text/plain", "application/x-www-form-urlencoded"]
+    )
+    def test_other_types_are_415(
+        self, client: falcon.testing.TestClient, content_type: str
+    ) -> None:
+        """Without the binary header, a non-JSON type is refused as v1 refuses it."""
+        result = client.simulate_post(
+            "/v2/models/echo/infer",
+            body=orjson.dumps(self.body),
+            headers={"Content-Type": content_type},
+        )
+        assert result.status_code == 415
+        assert HEADER in result.json["error"]
+
+    def test_unknown_input_is_a_400_naming_it(
+        self, client: falcon.testing.TestClient
+    ) -> None:
+        """A misspelt input is refused by name instead of going missing."""
+        body = {
+            "inputs": [
+                *self.body["inputs"],
+                {"name": "lable", "datatype": "BYTES", "shape": [1], "data": ["a"]},
+            ]
+        }
+        result = _infer(client, "echo/versions/1.0", body)
+        assert result.status_code == 400
+        assert "unknown input(s) 'lable'" in result.json["error"]
