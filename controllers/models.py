@@ -5,6 +5,7 @@ from __future__ import annotations
 import falcon
 
 from roost.controllers.bodies import read_json_bytes, wants_partial
+from roost.controllers.model_headers import name_the_model
 from roost.core.serving.dataplane import DataPlane
 from roost.views.models import (
     render_model,
@@ -65,7 +66,7 @@ class PredictResource:
         batch = self._dataplane.decode_records(raw, name, version)
         req.context.model = name
         result = self._dataplane.predict(name, batch, version, partial=partial)
-        req.context.model_version = result.version
+        name_the_model(req, resp, result.name, result.version)
         resp.media = render_prediction(result, partial=partial)
 
 
@@ -84,5 +85,5 @@ class RegressionCompatResource:
         )
         name = req.context.model = dataplane.regression_model()
         result = dataplane.predict(name, batch, partial=True)
-        req.context.model_version = result.version
+        name_the_model(req, resp, result.name, result.version)
         resp.media = render_regression_compat(result)

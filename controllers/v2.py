@@ -12,6 +12,7 @@ from roost.controllers.binary import (
     read_inference_request,
 )
 from roost.controllers.bodies import read_json
+from roost.controllers.model_headers import name_the_model
 from roost.core.errors import BadRequestError
 from roost.core.serving import tensors
 from roost.core.serving.dataplane import DataPlane
@@ -137,7 +138,7 @@ class InferResource:
         batch = tensors.to_batch(request.inputs, schema)
         req.context.model = name
         result = self._dataplane.predict(name, batch, version)
-        req.context.model_version = result.version
+        name_the_model(req, resp, result.name, result.version)
         names = None if request.outputs is None else [o.name for o in request.outputs]
         outputs = output_tensors(result.predictions, names)
         binary = _binary_outputs(request, [output.name for output in outputs])

@@ -86,8 +86,13 @@ def render_prediction(result: PredictionResult, *, partial: bool) -> dict[str, A
 
 
 def render_regression_compat(result: PredictionResult) -> dict[str, Any]:
-    """Render the compatibility route's body: predictions, version, errors."""
+    """Render the compatibility route's body: predictions, model, version, errors.
+
+    The original API's keys (`predictions`, `version`, `errors`) keep their
+    meaning; `model` names the adapter that answered.
+    """
     return {
+        "model": result.name,
         "predictions": [
             value
             for row, value in enumerate(result.predictions)

@@ -253,7 +253,8 @@ def _regression_compat_path(
 ) -> dict[str, Any]:
     """Describe the compatibility route to the default regression model."""
     body = obj(
-        ["predictions", "version", "errors"],
+        ["model", "predictions", "version", "errors"],
+        model=STRING,
         predictions=array(nullable("number")),
         version=STRING,
         errors={"anyOf": [ref("Problems"), {"type": "null"}]},

@@ -35,6 +35,9 @@ class TestSeedRoute:
         assert math.ceil(body["predictions"][0]) == 112476
         assert body["errors"] is None
         assert body["version"] == "1.0.0"
+        assert body["model"] == "house-prices"
+        assert response.headers["X-Model-Name"] == "house-prices"
+        assert response.headers["X-Model-Version"] == "1.0.0"
 
     def test_whole_test_file(
         self, house_prices_server: RunningServer, test_records: list[dict[str, Any]]

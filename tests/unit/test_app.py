@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import falcon.testing
+import pytest
 
 from roost.controllers.app import create_app
 from roost.core.runtime.settings import Settings
@@ -94,7 +95,12 @@ class TestRegressionRoute:
         """ROOST_DEFAULT_MODEL routes the alias to the named adapter."""
         client = _client(tmp_path, default_model="fails-predict")
         result = client.simulate_post("/v1/predict/regression", json=[{"x": 3}])
-        assert result.json == {"predictions": [3.0], "version": "1.0", "errors": None}
+        assert result.json == {
+            "model": "fails-predict",
+            "predictions": [3.0],
+            "version": "1.0",
+            "errors": None,
+        }
 
     def test_several_regression_models_and_no_choice_is_a_503(
         self, tmp_path: Path
@@ -136,6 +142,36 @@ class TestRegressionRoute:
 
 class TestRoutes:
     """Small route behaviours not worth a real server."""
+
+    @pytest.mark.parametrize(
+        ("path", "body", "version"),
+        [
+            ("/v1/models/echo/predict", [{"x": 1}], "2.0"),
+            ("/v1/models/echo/versions/1/predict", [{"x": 1}], "1.0"),
+            ("/v1/predict/regression", [{"x": 1}], "2.0"),
+            (
+                "/v2/models/echo/infer",
+                {
+                    "inputs": [
+                        {"name": "x", "datatype": "FP64", "shape": [1], "data": [1]}
+                    ]
+                },
+                "2.0",
+            ),
+        ],
+    )
+    def test_predictions_name_the_model_in_headers(
+        self,
+        client: falcon.testing.TestClient,
+        path: str,
+        body: object,
+        version: str,
+    ) -> None:
+        """Every prediction answer says which model version computed it."""
+        result = client.simulate_post(path, json=body)
+        assert result.status_code == 200, result.text
+        assert result.headers["X-Model-Name"] == "echo"
+        assert result.headers["X-Model-Version"] == version
 
     def test_trailing_slash_is_tolerated(
         self, client: falcon.testing.TestClient

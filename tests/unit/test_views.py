@@ -112,16 +112,17 @@ class TestRenderError:
 
 
 class TestRenderPredictions:
-    """Prediction bodies for the v1 and the seed API."""
+    """Prediction bodies of the v1 routes and the regression compatibility route."""
 
     def test_seed_body_leaves_invalid_rows_out(self) -> None:
-        """The seed body lists only valid rows' predictions and the errors."""
+        """The compatibility body lists valid rows' predictions, errors, the model."""
         body = render_regression_compat(
             _result(
                 [1.0, None, 3.0, None], {1: {"x": ["required field"]}, 3: {"x": ["r"]}}
             )
         )
         assert body == {
+            "model": "echo",
             "predictions": [1.0, 3.0],
             "version": "1.0",
             "errors": {"1": {"x": ["required field"]}, "3": {"x": ["r"]}},
@@ -130,7 +131,12 @@ class TestRenderPredictions:
     def test_seed_body_has_null_errors_when_all_valid(self) -> None:
         """Without problems, errors is null and a null prediction is kept."""
         body = render_regression_compat(_result([None, 2.0], {}))
-        assert body == {"predictions": [None, 2.0], "version": "1.0", "errors": None}
+        assert body == {
+            "model": "echo",
+            "predictions": [None, 2.0],
+            "version": "1.0",
+            "errors": None,
+        }
 
     def test_partial_prediction_keeps_nulls_and_errors(self) -> None:
         """With partial, every row has a slot and errors list the invalid ones."""
