@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from roost.core.contract.adapter import (
     ENTRY_POINT_GROUP,
+    TASKS,
     AdapterContext,
     ModelAdapter,
     Training,
@@ -27,6 +28,7 @@ from roost.core.errors import AdapterError, ArtifactError, RoostError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "TASKS",
     "AdapterContext",
     "AdapterError",
     "ArtifactError",

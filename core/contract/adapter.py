@@ -20,6 +20,8 @@ __all__ = ["AdapterContext", "ModelAdapter", "Training", "check_adapter_class"]
 #: Entry-point group in which adapter distributions register their class.
 ENTRY_POINT_GROUP = "roost.adapters"
 NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: What a model may be: `ModelAdapter.task` is one of these.
+TASKS = ("regression", "classification")
 
 
 @dataclass(frozen=True)
@@ -135,4 +137,8 @@ def check_adapter_class(plugin: object) -> type[ModelAdapter]:
         raise ValueError(f"{plugin.__name__}.input_schema must be a non-empty mapping")
     if not isinstance(plugin.task, str) or not plugin.task:
         raise ValueError(f"{plugin.__name__}.task must be a non-empty string")
+    if plugin.task not in TASKS:
+        raise ValueError(
+            f"{plugin.__name__}.task {plugin.task!r} is not one of {', '.join(TASKS)}"
+        )
     return plugin

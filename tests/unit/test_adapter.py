@@ -164,6 +164,19 @@ class TestCheckAdapterClass:
         with pytest.raises(ValueError, match="task must be a non-empty string"):
             check_adapter_class(_variant(task=task))
 
+    @pytest.mark.parametrize("task", ["Regression", "forecasting", "regression "])
+    def test_rejects_a_task_outside_the_documented_set(self, task: str) -> None:
+        """The task is regression or classification, spelled exactly."""
+        with pytest.raises(
+            ValueError, match=f"task {task!r} is not one of regression, classification"
+        ):
+            check_adapter_class(_variant(task=task))
+
+    @pytest.mark.parametrize("task", ["regression", "classification"])
+    def test_accepts_the_documented_tasks(self, task: str) -> None:
+        """Both documented tasks pass the check."""
+        assert check_adapter_class(_variant(task=task)).task == task
+
     @pytest.mark.parametrize("attribute", ["name", "version", "task", "input_schema"])
     def test_rejects_missing_attributes(self, attribute: str) -> None:
         """A class lacking a contract attribute raises ValueError naming it."""
