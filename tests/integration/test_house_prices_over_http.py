@@ -1,4 +1,4 @@
-"""The bundled house-prices adapter behind real gunicorn: the seed's own tests."""
+"""The bundled house-prices adapter behind real gunicorn: the original API's tests."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def test_records() -> list[dict[str, Any]]:
-    """All 1459 houses of test.csv as JSON records, as the seed's tests sent them."""
+    """All 1459 houses of test.csv as JSON records, as the original tests sent."""
     return json.loads(load_dataset("test.csv").to_json(orient="records"))
 
 
-class TestSeedRoute:
-    """`POST /v1/predict/regression` keeps the seed API's contract."""
+class TestRegressionRoute:
+    """`POST /v1/predict/regression` keeps the original API's contract."""
 
     def test_first_house_prediction(
         self, house_prices_server: RunningServer, test_records: list[dict[str, Any]]
@@ -55,13 +55,13 @@ class TestSeedRoute:
 
 
 class TestModelRoutes:
-    """The v1 model routes agree with the seed route and validate strictly."""
+    """The v1 model routes agree with the regression route and validate strictly."""
 
-    def test_v1_and_seed_route_agree(
+    def test_v1_and_regression_route_agree(
         self, house_prices_server: RunningServer, test_records: list[dict[str, Any]]
     ) -> None:
-        """partial=true predictions equal the seed route's for every valid row."""
-        seed = house_prices_server.post(
+        """partial=true predictions equal the regression route's for every valid row."""
+        compat = house_prices_server.post(
             "/v1/predict/regression", json=test_records
         ).json()
         v1 = house_prices_server.post(
@@ -69,8 +69,8 @@ class TestModelRoutes:
             json={"inputs": test_records},
         ).json()
         aligned = [p for p in v1["predictions"] if p is not None]
-        assert aligned == seed["predictions"]
-        assert v1["errors"] == seed["errors"]
+        assert aligned == compat["predictions"]
+        assert v1["errors"] == compat["errors"]
 
     def test_any_invalid_row_is_a_422(
         self, house_prices_server: RunningServer, test_records: list[dict[str, Any]]

@@ -10,7 +10,7 @@ running server publishes exactly that document.
 Some behaviours are documented but not expressible in the schemas, so the
 matching check is skipped for just those cases:
 
-- with `?partial=true`, and always on the seed route, invalid records are
+- with `?partial=true`, and always on the regression route, invalid records are
   answered 200 with per-record errors (negative data is not refused); and
   `partial` takes Falcon's other boolean spellings (y, no, off...) as well;
 - a version may be named by another PEP 440 spelling ("1" for "1.0.0");
@@ -49,7 +49,7 @@ pytestmark = pytest.mark.integration
 EXAMPLES = settings(
     max_examples=25, deadline=None, suppress_health_check=list(HealthCheck)
 )
-SEED_ROUTE = "/v1/predict/regression"
+REGRESSION_ROUTE = "/v1/predict/regression"
 READINESS = ("/health/ready", "/v2/health/ready")
 #: Test adapters that crash or sleep on purpose: 5xx is their point.
 MISBEHAVING = r"/(fails-predict|sleepy)/"
@@ -128,7 +128,7 @@ def _check(case: schemathesis.Case, server: RunningServer) -> None:
     response = case.call(base_url=server.base_url, session=server.session)
     excluded = []
     if (
-        case.operation.path == SEED_ROUTE
+        case.operation.path == REGRESSION_ROUTE
         or _lenient_partial(case)
         or _equal_version(case, response)
     ):

@@ -114,7 +114,7 @@ class TestRenderError:
 class TestRenderPredictions:
     """Prediction bodies of the v1 routes and the regression compatibility route."""
 
-    def test_seed_body_leaves_invalid_rows_out(self) -> None:
+    def test_compat_body_leaves_invalid_rows_out(self) -> None:
         """The compatibility body lists valid rows' predictions, errors, the model."""
         body = render_regression_compat(
             _result(
@@ -128,7 +128,7 @@ class TestRenderPredictions:
             "errors": {"1": {"x": ["required field"]}, "3": {"x": ["r"]}},
         }
 
-    def test_seed_body_has_null_errors_when_all_valid(self) -> None:
+    def test_compat_body_has_null_errors_when_all_valid(self) -> None:
         """Without problems, errors is null and a null prediction is kept."""
         body = render_regression_compat(_result([None, 2.0], {}))
         assert body == {
