@@ -71,7 +71,10 @@ class DataPlane:
             if entry.ready and entry.version:
                 try:
                     lane = ModelLane(entry, self.metrics, batching)
-                except SchemaError as exc:
+                except (SchemaError, ValueError, TypeError) as exc:
+                    # NOTE: cerberus, the coercion and the column checks each
+                    # refuse a broken schema their own way; none may take
+                    # the other adapters down.
                     logger.error(
                         "adapter %s has an invalid schema: %s", entry.name, exc
                     )

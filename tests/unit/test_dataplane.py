@@ -26,6 +26,7 @@ from roost.core.serving.dataplane import DataPlane
 from roost.core.serving.input_batch import InputBatch
 from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.tensors import Tensor, to_batch, to_records
+from roost.core.serving.validation import RecordValidator
 
 TESTING = "roost.adapters.testing"
 HEADER = "Inference-Header-Content-Length"
@@ -145,10 +146,10 @@ class TestEnforceLimits:
         with pytest.raises(PayloadTooLargeError, match="4 records"):
             enforce_limits(InputBatch.of_records([{}] * 4), self.limits)
 
-    def test_names_the_widest_record(self) -> None:
-        """The first record with too many fields is named by index."""
+    def test_names_the_first_record_over_the_limit(self) -> None:
+        """The first record with too many fields is named, not the widest."""
         records = [{"a": 1}, {"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 2, "c": 3, "d": 4}]
-        with pytest.raises(BadRequestError, match="record 2 has 4 fields"):
+        with pytest.raises(BadRequestError, match="record 1 has 3 fields"):
             enforce_limits(InputBatch.of_records(records), self.limits)
 
     def test_columns_are_as_wide_as_their_fields(self) -> None:
@@ -192,6 +193,13 @@ class TestDecodedAlike:
         expected = to_records(tensors, self.schema)
         assert batch.count == len(expected)
         assert list(batch.records()) == expected
+        # What reaches the model: the batch's validation equals the records'.
+        validator = RecordValidator(self.schema)
+        by_batch = validator.validate_batch(batch)
+        by_records = validator.validate(expected)
+        pd.testing.assert_frame_equal(by_batch.frame, by_records.frame)
+        assert by_batch.problems == by_records.problems
+        assert by_batch.valid_rows == by_records.valid_rows
         if batch.columns is not None:
             rows = [
                 dict(zip(batch.fields, r, strict=True))
@@ -280,3 +288,49 @@ class TestMicroBatching:
         assert calls, text
         count = float(calls[0].rsplit(" ", 1)[1])
         assert 0 < count < 64
+
+
+class _BrokenSchema(ModelAdapter):
+    """Declare a field's rules as a string, which no validator can read."""
+
+    name = "broken-schema"
+    version = "1.0"
+    task = "regression"
+    input_schema: ClassVar[dict[str, Any]] = {"x": "float"}
+
+    def predict(self, frame: pd.DataFrame) -> pd.Series:
+        """Never reached."""
+        return frame["x"]
+
+
+class TestBrokenSchema:
+    """A schema the validator cannot read harms only its own adapter."""
+
+    def test_is_not_ready_and_the_rest_serve(self, tmp_path: Path) -> None:
+        """The broken adapter is reported with the reason; echo still predicts."""
+        entries = []
+        for adapter_class in (_BrokenSchema, EchoAdapter):
+            context = AdapterContext(
+                adapter_class.name, adapter_class.version, tmp_path
+            )
+            entries.append(
+                AdapterEntry(
+                    adapter_class.name,
+                    adapter_class.version,
+                    "test",
+                    adapter_class,
+                    context,
+                    adapter_class(context),
+                )
+            )
+        registry = Registry(entries)
+        registry.load_all()
+        plane = DataPlane(registry)
+        broken = registry.lookup("broken-schema")
+        assert not broken.ready
+        assert (broken.error or "").startswith("invalid input schema")
+        ready, reason = plane.readiness.check()
+        assert not ready
+        assert "broken-schema 1.0" in reason
+        echo = plane.predict("echo", InputBatch.of_records([{"x": 2.0}]))
+        assert echo.predictions == [2.0]
