@@ -22,8 +22,8 @@ import numpy as np
 from roost.core.batch.inputs import Piece, iter_batches, to_batch
 from roost.core.batch.outputs import OutputLayout, TableSink
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
-from roost.core.errors import AdapterError, PredictionError
-from roost.core.serving.outputs import output_rows
+from roost.core.errors import AdapterError
+from roost.core.serving.outputs import predict_rows
 from roost.core.serving.validation import RECORD_FIELD, RecordValidator
 
 if TYPE_CHECKING:
@@ -141,22 +141,7 @@ class Scorer:
             PredictionError: the adapter crashed or miscounted its outputs.
         """
         context = self.context
-        try:
-            output = self.adapter.predict(frame)
-        except AdapterError:
-            raise
-        except Exception as exc:
-            raise PredictionError(
-                context.name, context.version, f"{type(exc).__name__}: {exc}"
-            ) from exc
-        values = output_rows(output)
-        if len(values) != len(frame):
-            raise PredictionError(
-                context.name,
-                context.version,
-                f"returned {len(values)} predictions for {len(frame)} rows",
-            )
-        return values
+        return predict_rows(self.adapter, frame, context.name, context.version)
 
 
 def _prediction_table(id_name: str, ids: pa.Array, outputs: list[Any]) -> pa.Table:

@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 
 from roost.core.contract.registry import AdapterEntry
-from roost.core.errors import AdapterError, PredictionError
+from roost.core.errors import PredictionError
 from roost.core.runtime.metrics import Metrics
 from roost.core.serving.column_decoding import ColumnDecoder
 from roost.core.serving.micro_batching import MicroBatcher
-from roost.core.serving.outputs import output_rows
+from roost.core.serving.outputs import predict_rows
 from roost.core.serving.validation import RecordValidator
 
 __all__ = ["ModelLane"]
@@ -61,11 +61,6 @@ class ModelLane:
                 max_wait,
             )
 
-    @property
-    def batching(self) -> bool:
-        """Say whether concurrent requests' rows are merged into one call."""
-        return self._batcher is not None
-
     def predict(self, frame: pd.DataFrame) -> list[Any]:
         """Predict validated rows, merged with concurrent requests' if batching.
 
@@ -82,20 +77,4 @@ class ModelLane:
         if adapter is None:
             raise PredictionError(self.name, self.version, "adapter is not loaded")
         self._rows_per_call.observe(len(frame))
-        try:
-            output = adapter.predict(frame)
-        except AdapterError:
-            raise
-        except Exception as exc:
-            logger.exception("adapter %s %s failed to predict", self.name, self.version)
-            raise PredictionError(
-                self.name, self.version, f"{type(exc).__name__}: {exc}"
-            ) from exc
-        values = output_rows(output)
-        if len(values) != len(frame):
-            raise PredictionError(
-                self.name,
-                self.version,
-                f"returned {len(values)} predictions for {len(frame)} rows",
-            )
-        return values
+        return predict_rows(adapter, frame, self.name, self.version)

@@ -1,14 +1,47 @@
-"""Whatever an adapter returns, as one JSON-ready item per row."""
+"""The adapter call: validated rows in, one JSON-ready item per row out."""
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["output_rows"]
+from roost.core.contract.adapter import ModelAdapter
+from roost.core.errors import AdapterError, PredictionError
+
+__all__ = ["output_rows", "predict_rows"]
+
+logger = logging.getLogger(__name__)
+
+
+def predict_rows(
+    adapter: ModelAdapter, frame: pd.DataFrame, name: str, version: str
+) -> list[Any]:
+    """Call `adapter.predict` on validated rows; return one item per row.
+
+    Serving (`model_lane`) and batch scoring (`roost.core.batch.job`) both
+    call adapters through here, so they treat every answer alike.
+
+    Raises:
+        AdapterError: the adapter refused the rows.
+        PredictionError: the adapter crashed or miscounted its outputs.
+    """
+    try:
+        output = adapter.predict(frame)
+    except AdapterError:
+        raise
+    except Exception as exc:
+        logger.exception("adapter %s %s failed to predict", name, version)
+        raise PredictionError(name, version, f"{type(exc).__name__}: {exc}") from exc
+    values = output_rows(output)
+    if len(values) != len(frame):
+        raise PredictionError(
+            name, version, f"returned {len(values)} predictions for {len(frame)} rows"
+        )
+    return values
 
 
 def output_rows(output: Any) -> list[Any]:
