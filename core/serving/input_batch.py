@@ -23,9 +23,8 @@ class InputBatch:
 
     #: How many rows (records) the request holds.
     count: int
-    #: The most fields any one row carries, and the first row carrying them.
+    #: The most fields any one row carries.
     widest: int
-    widest_row: int
     fields: tuple[str, ...] = ()
     columns: Mapping[str, Sequence[Any]] | None = None
     _records: Callable[[], Sequence[Any]] | None = field(default=None, repr=False)
@@ -33,11 +32,17 @@ class InputBatch:
     @classmethod
     def of_records(cls, records: Sequence[Any]) -> InputBatch:
         """Wrap row-form records (dicts, or anything a client sent in their place)."""
-        widest, widest_row = 0, 0
-        for index, record in enumerate(records):
-            if type(record) is dict and len(record) > widest:
-                widest, widest_row = len(record), index
-        return cls(len(records), widest, widest_row, _records=lambda: records)
+        widest = max(
+            (len(record) for record in records if type(record) is dict), default=0
+        )
+        return cls(len(records), widest, _records=lambda: records)
+
+    @classmethod
+    def of_rows(
+        cls, count: int, widest: int, records: Callable[[], Sequence[Any]]
+    ) -> InputBatch:
+        """Wrap rows that exist only as the records `records` returns."""
+        return cls(count, widest, _records=records)
 
     @classmethod
     def of_columns(
@@ -52,7 +57,7 @@ class InputBatch:
         built from the columns.
         """
         fields = tuple(columns)
-        return cls(count, len(fields), 0, fields, columns, records)
+        return cls(count, len(fields), fields, columns, records)
 
     def records(self) -> Sequence[Any]:
         """Return the rows as records, one dict per row."""

@@ -35,9 +35,20 @@ def enforce_limits(batch: InputBatch, limits: IntakeLimits) -> None:
             f"{batch.count} records in one request; at most "
             f"{limits.max_records} are allowed (ROOST_MAX_RECORDS)"
         )
-    if batch.widest > limits.max_fields_per_record:
+    allowed = limits.max_fields_per_record
+    if batch.widest > allowed:
+        row, fields = _first_too_wide(batch, allowed)
         raise BadRequestError(
-            f"record {batch.widest_row} has {batch.widest} fields; at most "
-            f"{limits.max_fields_per_record} are allowed "
+            f"record {row} has {fields} fields; at most {allowed} are allowed "
             "(ROOST_MAX_FIELDS_PER_RECORD)"
         )
+
+
+def _first_too_wide(batch: InputBatch, allowed: int) -> tuple[int, int]:
+    """Return the first row carrying more than `allowed` fields, and its width."""
+    if batch.columns is not None:
+        return 0, batch.widest  # every row carries every field
+    for row, record in enumerate(batch.records()):
+        if type(record) is dict and len(record) > allowed:
+            return row, len(record)
+    return 0, batch.widest

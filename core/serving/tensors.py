@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -268,6 +269,12 @@ def _input_columns(
         )
     columns = list(tensors)
     names = {tensor.name for tensor in columns}
+    if len(names) < len(columns):
+        counts = Counter(tensor.name for tensor in columns)
+        twice = [name for name, count in counts.items() if count > 1]
+        raise BadRequestError(
+            f"input {twice[0]!r} is sent more than once; send one tensor per input"
+        )
     missing = [
         f for f, rules in schema.items() if rules.get("required") and f not in names
     ]
@@ -355,4 +362,4 @@ def to_batch(
             values[name] = list(tensor.data)
     else:
         return InputBatch.of_columns(values, rows, records)
-    return InputBatch(rows, len(columns), 0, _records=records)
+    return InputBatch.of_rows(rows, len(columns), records)

@@ -280,6 +280,12 @@ class TestToRecords:
             to_records(tensors, self.schema)
         assert fragment in caught.value.message
 
+    def test_an_input_sent_twice_is_refused(self) -> None:
+        """Two tensors of one name would leave the first unread: a 400 says so."""
+        tensors = [_column("x", "FP64", [1.0]), _column("x", "FP64", [2.0])]
+        with pytest.raises(BadRequestError, match="input 'x' is sent more than once"):
+            to_records(tensors, self.schema)
+
     def test_no_inputs_names_the_fields(self) -> None:
         """A request with no inputs at all lists the model's inputs."""
         with pytest.raises(
