@@ -21,6 +21,7 @@ __all__ = [
     "Setting",
     "between",
     "integer",
+    "lowercase",
     "not_negative",
     "number",
     "one_of",
@@ -129,6 +130,11 @@ def _show(value: object) -> str:
 def text(variable: str, raw: str) -> str:
     """Take the variable's text as it is."""
     return raw
+
+
+def lowercase(variable: str, raw: str) -> str:
+    """Take the variable's text in lower case (names such as log levels)."""
+    return raw.strip().lower()
 
 
 def text_or_none(variable: str, raw: str) -> str | None:

@@ -23,6 +23,7 @@ from roost.core.runtime._setting import (
     Setting,
     between,
     integer,
+    lowercase,
     not_negative,
     number,
     one_of,
@@ -50,6 +51,7 @@ PROFILES = ("development", "testing", "production")
 MAX_PORT = 65535
 LIBRARY_POLICIES = ("warn", "refuse")
 LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 def default_model_dir(environ: Mapping[str, str]) -> Path:
@@ -274,7 +276,8 @@ class Settings:
         default="info",
         metadata=setting(
             "`debug`, `info`, `warning`, `error` or `critical`",
-            parse=text,
+            parse=lowercase,
+            check=one_of(LOG_LEVELS),
             by_profile={"testing": "warning"},
         ),
     )

@@ -427,6 +427,7 @@ class TestDeclaration:
             "library_mismatch": "refuse",
             "cpu_affinity": "off",
             "log_format": "json",
+            "log_level": "debug",
             "metrics_dir": "/srv/metrics",
         }
         defaults = Settings.from_env({})
@@ -434,6 +435,16 @@ class TestDeclaration:
             raw = valid.get(setting.name, "7")
             changed = Settings.from_env({setting.variables[0]: raw})
             assert getattr(changed, setting.name) != getattr(defaults, setting.name)
+
+    @pytest.mark.parametrize("raw", ["verbose", "7", ""])
+    def test_an_unknown_log_level_stops_start_up(self, raw: str) -> None:
+        """A log level logging does not know is refused, naming the setting."""
+        with pytest.raises(ValueError, match=r"log_level .* is not one of"):
+            Settings.from_env({"ROOST_LOG_LEVEL": raw})
+
+    def test_log_levels_are_read_in_any_case(self) -> None:
+        """INFO is info, as gunicorn and logging read it."""
+        assert Settings.from_env({"ROOST_LOG_LEVEL": "INFO"}).log_level == "info"
 
     def test_profile_defaults_show_in_the_table(self) -> None:
         """A default that differs by profile is shown with that profile."""
