@@ -6,6 +6,7 @@ columns) for v1 bodies, `tensors` for V2 inputs. `dataplane.DataPlane`
 then applies, in order and for every protocol alike, `limits`, the model
 version's `model_lane`, `admission` (bounded concurrent predictions),
 `validation` (with `column_checks` and `coercion`), `micro_batching` (small
-concurrent requests merged into one call), the adapter call, `outputs`
-and the metrics. `readiness` answers the probes.
+concurrent requests merged into one call), the adapter call (`outputs`,
+shared with batch scoring) and the metrics. `default_model` binds the
+regression compatibility route; `readiness` answers the probes.
 """

@@ -92,7 +92,7 @@ class TestRegressionRoute:
     """/v1/predict/regression is bound at start and never moves by itself."""
 
     def test_default_model_setting_wins(self, tmp_path: Path) -> None:
-        """ROOST_DEFAULT_MODEL routes the alias to the named adapter."""
+        """ROOST_DEFAULT_MODEL routes the regression route to the named adapter."""
         client = _client(tmp_path, default_model="fails-predict")
         result = client.simulate_post("/v1/predict/regression", json=[{"x": 3}])
         assert result.json == {
@@ -124,7 +124,7 @@ class TestRegressionRoute:
         assert result.json["predictions"] == [1.0]
 
     def test_no_regression_model_is_a_404(self, tmp_path: Path) -> None:
-        """With no adapter installed the alias answers 404 JSON."""
+        """With no adapter installed the regression route answers 404 JSON."""
         client = _client(
             tmp_path, adapter_namespace="roost.adapters.none", default_model=None
         )
@@ -132,8 +132,8 @@ class TestRegressionRoute:
         assert result.status_code == 404
         assert "regression" in result.json["error"]
 
-    def test_inputs_wrapper_is_not_the_seed_format(self, tmp_path: Path) -> None:
-        """The alias takes the seed's bare list only."""
+    def test_inputs_wrapper_is_not_the_original_format(self, tmp_path: Path) -> None:
+        """The regression route takes the original API's bare list only."""
         result = _client(tmp_path).simulate_post(
             "/v1/predict/regression", json={"inputs": [{"x": 1}]}
         )

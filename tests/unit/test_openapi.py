@@ -226,10 +226,10 @@ class TestDocument:
             "maximum": 10,
         }
 
-    def test_seed_route_takes_the_default_regression_records(
+    def test_regression_route_takes_the_default_regression_records(
         self, house_document: dict[str, Any]
     ) -> None:
-        """The seed alias takes a plain list of house-prices records."""
+        """The regression route takes a plain list of house-prices records."""
         schema = body_schema(house_document, "/v1/predict/regression")
         assert schema["type"] == "array"
         assert (
