@@ -58,10 +58,22 @@ def test_the_wheel_registers_the_entry_point(installed: Path) -> None:
     assert points == {"flat-price": "my_model.adapter:SquareFeetAdapter"}
 
 
-def test_the_adapter_passes_the_contract_checks(
+def test_the_adapter_passes_the_readmes_contract_test(
     installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The README's own test body passes against the installed package."""
+    """The README's own test function passes against the installed package."""
+    monkeypatch.syspath_prepend(str(installed))
+    namespace: dict[str, object] = {}
+    exec(_blocks("python")[1], namespace)  # noqa: S102 - the README's own example
+    test_contract = namespace["test_contract"]
+    assert callable(test_contract)
+    test_contract(tmp_path)
+
+
+def test_the_readme_model_predicts_its_training_line(
+    installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's three sales lie on price = 2800 * area + 6000."""
     monkeypatch.syspath_prepend(str(installed))
     from my_model.adapter import SquareFeetAdapter  # noqa: PLC0415
 
@@ -71,5 +83,4 @@ def test_the_adapter_passes_the_contract_checks(
         train=True,
         records=[{"area": 54.0, "district": "north"}],
     )
-    # The README's three sales lie on price = 2800 * area + 6000.
     assert predictions == [pytest.approx(2800 * 54.0 + 6000)]
