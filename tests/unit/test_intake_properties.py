@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -689,6 +690,12 @@ def _strict_columns(fields: tuple[str, ...], raw: bytes) -> dict[str, list[Any]]
     return {field: [_exact(r[field]) for r in records] for field in fields}
 
 
+@functools.cache
+def _decoder(fields: tuple[str, ...]) -> ColumnDecoder:
+    """One decoder per field list: they are safe to share, and slow to build."""
+    return ColumnDecoder(fields)
+
+
 def _decoded_columns(decoder: ColumnDecoder, raw: bytes) -> dict[str, list[Any]] | None:
     decoded = decoder.decode(raw, list)
     if decoded is None:
@@ -740,7 +747,7 @@ class TestColumnDecoding:
         name, text = case
         fields = tuple(SCHEMAS[name])
         raw = _to_bytes(text, b"")
-        decoded = _decoded_columns(ColumnDecoder(fields), raw)
+        decoded = _decoded_columns(_decoder(fields), raw)
         if decoded is not None:
             assert decoded == _strict_columns(fields, raw)
 
@@ -749,7 +756,7 @@ class TestColumnDecoding:
     def test_complete_flat_bodies_take_the_column_path(self, raw: bytes) -> None:
         """Complete records of scalars, as encoders write them, are always decoded."""
         fields = tuple(ECHO_SCHEMA)
-        decoded = _decoded_columns(ColumnDecoder(fields), raw)
+        decoded = _decoded_columns(_decoder(fields), raw)
         assert decoded is not None, raw[:200]
         assert decoded == _strict_columns(fields, raw)
 
@@ -766,7 +773,7 @@ class TestColumnDecoding:
         name, text = case
         fields = tuple(SCHEMAS[name])
         raw = _mutated(_to_bytes(text, b""), position, byte)
-        decoded = _decoded_columns(ColumnDecoder(fields), raw)
+        decoded = _decoded_columns(_decoder(fields), raw)
         if decoded is not None:
             assert decoded == _strict_columns(fields, raw)
 
@@ -821,7 +828,7 @@ class TestColumnDecoding:
         records = records.where(records.notna(), None).to_dict(orient="records")
         raw = json.dumps(records).encode()
         fields = tuple(INPUT_SCHEMA)
-        decoded = _decoded_columns(ColumnDecoder(fields), raw)
+        decoded = _decoded_columns(_decoder(fields), raw)
         assert decoded is not None
         assert decoded == _strict_columns(fields, raw)
 
