@@ -13,6 +13,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 import pytest
+from adapter_registry import registry_of
 from roost_fixture_echo import EchoAdapter
 
 from roost.controllers.app import create_app
@@ -308,22 +309,7 @@ class TestBrokenSchema:
 
     def test_is_not_ready_and_the_rest_serve(self, tmp_path: Path) -> None:
         """The broken adapter is reported with the reason; echo still predicts."""
-        entries = []
-        for adapter_class in (_BrokenSchema, EchoAdapter):
-            context = AdapterContext(
-                adapter_class.name, adapter_class.version, tmp_path
-            )
-            entries.append(
-                AdapterEntry(
-                    adapter_class.name,
-                    adapter_class.version,
-                    "test",
-                    adapter_class,
-                    context,
-                    adapter_class(context),
-                )
-            )
-        registry = Registry(entries)
+        registry = registry_of(tmp_path, _BrokenSchema, EchoAdapter)
         registry.load_all()
         plane = DataPlane(registry)
         broken = registry.lookup("broken-schema")

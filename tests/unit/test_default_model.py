@@ -6,32 +6,13 @@ from pathlib import Path
 
 import falcon.testing
 import pytest
+from adapter_registry import registry_of
 from roost_fixture_echo import EchoAdapter, ParityAdapter
 from roost_fixture_faulty import FailsLoadAdapter
 
-from roost.core import AdapterContext, ModelAdapter
-from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError, DefaultModelError
 from roost.core.serving.default_model import choose_regression_model
 from roost_house_prices.adapter import HousePricesAdapter
-
-
-def _registry(tmp_path: Path, *classes: type[ModelAdapter]) -> Registry:
-    """A registry of constructed (not loaded) entries, one per class."""
-    entries = []
-    for adapter_class in classes:
-        context = AdapterContext(adapter_class.name, adapter_class.version, tmp_path)
-        entries.append(
-            AdapterEntry(
-                adapter_class.name,
-                adapter_class.version,
-                "test",
-                adapter_class,
-                context,
-                adapter_class(context),
-            )
-        )
-    return Registry(entries)
 
 
 class TestChooseRegressionModel:
@@ -41,26 +22,26 @@ class TestChooseRegressionModel:
         self, tmp_path: Path
     ) -> None:
         """A broken regression adapter named before house-prices takes nothing."""
-        registry = _registry(tmp_path, FailsLoadAdapter, HousePricesAdapter)
+        registry = registry_of(tmp_path, FailsLoadAdapter, HousePricesAdapter)
         registry.load_all()
         assert registry.names()[0] == "fails-load"
         assert choose_regression_model(registry, None).require() == "house-prices"
 
     def test_the_setting_wins(self, tmp_path: Path) -> None:
         """ROOST_DEFAULT_MODEL names the model, even with house-prices installed."""
-        registry = _registry(tmp_path, EchoAdapter, HousePricesAdapter)
+        registry = registry_of(tmp_path, EchoAdapter, HousePricesAdapter)
         assert choose_regression_model(registry, "echo").require() == "echo"
 
     def test_the_only_regression_adapter(self, tmp_path: Path) -> None:
         """One regression adapter and a classifier: the regression one serves."""
-        registry = _registry(tmp_path, EchoAdapter, ParityAdapter)
+        registry = registry_of(tmp_path, EchoAdapter, ParityAdapter)
         assert choose_regression_model(registry, None).require() == "echo"
 
     def test_several_and_no_choice_names_the_setting(
         self, tmp_path: Path, caplog: pytest.LogCaptureFixture
     ) -> None:
         """Two regression adapters, no house-prices, no setting: a warning, a 503."""
-        registry = _registry(tmp_path, EchoAdapter, FailsLoadAdapter)
+        registry = registry_of(tmp_path, EchoAdapter, FailsLoadAdapter)
         chosen = choose_regression_model(registry, None)
         assert "set ROOST_DEFAULT_MODEL" in caplog.text
         with pytest.raises(DefaultModelError, match="echo, fails-load"):
@@ -68,7 +49,7 @@ class TestChooseRegressionModel:
 
     def test_none_installed_is_not_found(self, tmp_path: Path) -> None:
         """Only a classifier installed: the route has no model (404)."""
-        registry = _registry(tmp_path, ParityAdapter)
+        registry = registry_of(tmp_path, ParityAdapter)
         with pytest.raises(AdapterNotFoundError):
             choose_regression_model(registry, None).require()
 
