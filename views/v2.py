@@ -30,8 +30,10 @@ __all__ = [
 SERVER_NAME = "roost"
 #: The spec's "<project>_<format>" form: a model served by a roost adapter.
 PLATFORM = "roost_adapter"
-#: V2 extensions roost implements (model_repository: the index only).
-EXTENSIONS = ("binary_tensor_data", "model_repository")
+#: V2 extensions roost implements in full. The repository extension is not
+#: advertised: roost answers its index, but models load by installing
+#: adapter packages, never through `.../load` and `.../unload`.
+EXTENSIONS = ("binary_tensor_data",)
 #: The output of a single-output model, and the stacked outputs of a classifier.
 PREDICTIONS = "predictions"
 _INT64 = (-(2**63), 2**63 - 1)

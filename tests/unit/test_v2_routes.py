@@ -96,7 +96,8 @@ class TestServer:
         body = client.simulate_get(path).json
         assert body["name"] == "roost"
         assert isinstance(body["version"], str)
-        assert body["extensions"] == ["binary_tensor_data", "model_repository"]
+        # Only what roost implements in full: no load/unload, so no repository.
+        assert body["extensions"] == ["binary_tensor_data"]
 
     def test_live(self, client: falcon.testing.TestClient) -> None:
         """The liveness probe answers 200 live."""
