@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import falcon.testing
 import joblib
@@ -78,3 +79,23 @@ def house_prices_client(house_prices_model_dir: Path) -> falcon.testing.TestClie
     """An in-process client of an app serving the installed house-prices adapter."""
     settings = Settings.for_profile("testing", model_dir=house_prices_model_dir)
     return falcon.testing.TestClient(create_app(settings))
+
+
+@pytest.fixture(scope="module")
+def batch_inputs(
+    tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
+) -> dict[str, Path]:
+    """The batch sample as Parquet (3 files, small row groups) and CSV; the models."""
+    # NOTE: imported here so that pytest rewrites batch_sample's asserts.
+    from batch_sample import write_inputs  # noqa: PLC0415
+
+    files = write_inputs(tmp_path_factory.mktemp("batch-inputs"))
+    return {**files, "models": house_prices_model_dir}
+
+
+@pytest.fixture(scope="module")
+def online_expected(house_prices_client: falcon.testing.TestClient) -> list[Any]:
+    """The online route's predictions for the batch sample, null for invalid rows."""
+    from batch_sample import online_predictions  # noqa: PLC0415
+
+    return online_predictions(house_prices_client)

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import falcon.testing
 import pytest
-from batch_sample import batch_job, check_output, online_predictions, write_inputs
+from batch_sample import batch_job, check_output
 
 from roost.core.batch import job as job_module
 from roost.core.batch.inputs import input_files, plan_pieces
@@ -16,21 +15,6 @@ from roost.core.batch.on_dask import run_dask
 from roost.core.batch.outputs import OutputLayout
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def inputs(
-    tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
-) -> dict[str, Path]:
-    """The sample as Parquet (3 files, small row groups) and CSV; the models."""
-    files = write_inputs(tmp_path_factory.mktemp("batch-inputs"))
-    return {**files, "models": house_prices_model_dir}
-
-
-@pytest.fixture(scope="module")
-def expected(house_prices_client: falcon.testing.TestClient) -> list[Any]:
-    """The online route's predictions for the sample, null for invalid rows."""
-    return online_predictions(house_prices_client)
 
 
 @pytest.fixture(scope="module")
@@ -51,23 +35,23 @@ class TestRunDask:
     def test_matches_online_route_and_loads_once_per_worker(
         self,
         kind: str,
-        inputs: dict[str, Path],
-        expected: list[Any],
+        batch_inputs: dict[str, Path],
+        online_expected: list[Any],
         cluster_address: str,
         tmp_path: Path,
     ) -> None:
         """Positions, predictions and errors equal the online route's."""
         from distributed import Client  # noqa: PLC0415
 
-        job = batch_job(inputs["models"])
+        job = batch_job(batch_inputs["models"])
         layout = OutputLayout.decide(tmp_path / "out")
         layout.prepare(overwrite=False)
-        pieces = plan_pieces(input_files(inputs[kind]), job.batch_size)
+        pieces = plan_pieces(input_files(batch_inputs[kind]), job.batch_size)
         summary = run_dask(
             job, pieces, layout, scheduler=cluster_address, progress=False
         )
         assert summary.counts.rows == 1460
-        check_output(layout, expected)
+        check_output(layout, online_expected)
         with Client(cluster_address) as client:
             # A lambda travels by value; the workers import roost.core.batch.job.
             loaded = client.run(lambda: list(job_module._SCORERS))

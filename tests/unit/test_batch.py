@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import falcon.testing
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,8 +14,6 @@ from batch_sample import (
     BROKEN,
     batch_job,
     check_output,
-    online_predictions,
-    write_inputs,
 )
 
 from roost.core.batch.inputs import (
@@ -35,29 +32,16 @@ from roost.core.batch.outputs import OutputLayout
 TESTING_NAMESPACE = "roost.adapters.testing"
 
 
-@pytest.fixture(scope="module")
-def inputs(
-    tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
-) -> dict[str, Path]:
-    """The sample as Parquet (3 files, small row groups) and CSV; the models."""
-    files = write_inputs(tmp_path_factory.mktemp("batch-inputs"))
-    return {**files, "models": house_prices_model_dir}
-
-
-@pytest.fixture(scope="module")
-def expected(house_prices_client: falcon.testing.TestClient) -> list[Any]:
-    """The online route's predictions for the sample, null for invalid rows."""
-    return online_predictions(house_prices_client)
-
-
 class TestInputFiles:
     """Which files a batch job reads, and in what order."""
 
-    def test_folder_files_sorted_hidden_skipped(self, inputs: dict[str, Path]) -> None:
+    def test_folder_files_sorted_hidden_skipped(
+        self, batch_inputs: dict[str, Path]
+    ) -> None:
         """A folder gives its CSV/Parquet files by path; dot and underscore skipped."""
-        names = [path.name for path in input_files(inputs["parquet"])]
+        names = [path.name for path in input_files(batch_inputs["parquet"])]
         assert names == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]
-        nested = input_files(inputs["csv"])
+        nested = input_files(batch_inputs["csv"])
         assert [path.parent.name for path in nested] == ["nested"] * 3
 
     def test_unknown_suffix_is_refused(self, tmp_path: Path) -> None:
@@ -77,28 +61,28 @@ class TestPieces:
     """Input is cut into pieces with row counts known where cheap."""
 
     def test_parquet_row_groups_join_up_to_the_batch_size(
-        self, inputs: dict[str, Path]
+        self, batch_inputs: dict[str, Path]
     ) -> None:
         """Row groups of 150 rows join in pairs for batches of 256 rows."""
-        pieces = plan_pieces(input_files(inputs["parquet"]), 256)
+        pieces = plan_pieces(input_files(batch_inputs["parquet"]), 256)
         assert [piece.rows for piece in pieces[:3]] == [300, 200, 300]
         assert sum(piece.rows or 0 for piece in pieces) == 1460
         assert [piece.index for piece in pieces] == list(range(len(pieces)))
 
     def test_csv_file_is_one_piece_of_unknown_size(
-        self, inputs: dict[str, Path]
+        self, batch_inputs: dict[str, Path]
     ) -> None:
         """A CSV file is a piece whose rows are counted only by reading it."""
-        pieces = plan_pieces(input_files(inputs["csv"]), 256)
+        pieces = plan_pieces(input_files(batch_inputs["csv"]), 256)
         assert [piece.rows for piece in pieces] == [None, None, None]
 
     def test_batches_are_bounded_and_hold_only_needed_columns(
-        self, inputs: dict[str, Path]
+        self, batch_inputs: dict[str, Path]
     ) -> None:
         """Batches never exceed the batch size and carry schema columns plus the id."""
         schema = _job_schema()
         for kind in ("parquet", "csv"):
-            for piece in plan_pieces(input_files(inputs[kind]), 100):
+            for piece in plan_pieces(input_files(batch_inputs[kind]), 100):
                 for found in iter_batches(piece, list(schema), 100, "Id"):
                     assert found.num_rows <= 100
                     assert set(found.schema.names) == {*schema, "Id"}
@@ -112,9 +96,9 @@ class TestPieces:
         records = to_records(found, {"x": {"type": "float"}, "label": {}})
         assert records == [{"x": 1.5, "label": "a\nb"}, {"x": 2.0, "label": "a"}]
 
-    def test_missing_id_column_is_refused(self, inputs: dict[str, Path]) -> None:
+    def test_missing_id_column_is_refused(self, batch_inputs: dict[str, Path]) -> None:
         """An id column the file lacks stops the job with its name."""
-        (piece, *_) = plan_pieces(input_files(inputs["csv"]), 100)
+        (piece, *_) = plan_pieces(input_files(batch_inputs["csv"]), 100)
         with pytest.raises(BatchInputError, match="no id column 'Key'"):
             next(iter_batches(piece, ["MSZoning"], 100, "Key"))
 
@@ -195,8 +179,8 @@ class TestRunLocal:
     def test_matches_online_route_into_one_file(
         self,
         kind: str,
-        inputs: dict[str, Path],
-        expected: list[Any],
+        batch_inputs: dict[str, Path],
+        online_expected: list[Any],
         house_prices_model_dir: Path,
         tmp_path: Path,
     ) -> None:
@@ -204,18 +188,18 @@ class TestRunLocal:
         job = batch_job(house_prices_model_dir)
         layout = OutputLayout.decide(tmp_path / "out.parquet")
         layout.prepare(overwrite=False)
-        pieces = plan_pieces(input_files(inputs[kind]), job.batch_size)
+        pieces = plan_pieces(input_files(batch_inputs[kind]), job.batch_size)
         summary = run_local(job, pieces, layout, progress=False)
         assert (summary.counts.rows, summary.counts.invalid) == (1460, len(BROKEN))
-        errors = check_output(layout, expected)
+        errors = check_output(layout, online_expected)
         reasons = dict(zip(errors["field"], errors["reason"], strict=True))
         assert reasons["GrLivArea"] == "min value is 1"
         assert "rows/s" in summary.render()
 
     def test_id_column_is_carried_into_csv_parts(
         self,
-        inputs: dict[str, Path],
-        expected: list[Any],
+        batch_inputs: dict[str, Path],
+        online_expected: list[Any],
         house_prices_model_dir: Path,
         tmp_path: Path,
     ) -> None:
@@ -224,10 +208,10 @@ class TestRunLocal:
         job = BatchJob(job.adapter_class, job.context, "Id", batch_size=100)
         layout = OutputLayout.decide(tmp_path / "out", output_format="csv")
         layout.prepare(overwrite=False)
-        pieces = plan_pieces(input_files(inputs["parquet"]), job.batch_size)
+        pieces = plan_pieces(input_files(batch_inputs["parquet"]), job.batch_size)
         run_local(job, pieces, layout, progress=False)
         assert len(list(layout.predictions.glob("part-*.csv"))) == len(pieces)
-        check_output(layout, expected, id_column="Id")
+        check_output(layout, online_expected, id_column="Id")
 
     def test_refused_rows_are_found_and_reported(self, tmp_path: Path) -> None:
         """Rows the adapter refuses become errors; their batch-mates are predicted."""
