@@ -24,16 +24,20 @@ from roost.core.contract.adapter import (
     Training,
 )
 from roost.core.contract.artifacts import Manifest, load_artifact, save_artifact
+from roost.core.contract.outputs import PREDICTIONS, PROBABILITIES, Output
 from roost.core.errors import AdapterError, ArtifactError, RoostError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "PREDICTIONS",
+    "PROBABILITIES",
     "TASKS",
     "AdapterContext",
     "AdapterError",
     "ArtifactError",
     "Manifest",
     "ModelAdapter",
+    "Output",
     "RoostError",
     "Training",
     "load_artifact",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from packaging.version import InvalidVersion, Version
 
 from roost.core.contract import artifacts
+from roost.core.contract.outputs import Output, check_outputs, default_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,6 +69,9 @@ class ModelAdapter:
     task: ClassVar[str]
     input_schema: ClassVar[Mapping[str, Mapping[str, Any]]]
     description: ClassVar[str] = ""
+    #: What `predict` returns, named and typed (`roost.core.Output`); empty
+    #: means one `predictions` output (FP64 for a regressor).
+    outputs: ClassVar[tuple[Output, ...]] = ()
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context
@@ -83,7 +87,15 @@ class ModelAdapter:
         """
 
     def predict(self, frame: pd.DataFrame) -> Any:
-        """Return one prediction per row of `frame` (or a DataFrame of outputs)."""
+        """Return the outputs for every row of `frame`.
+
+        One declared output: a sequence with one value per row (a list,
+        Series or array; 2-D for an output with a width). Several: a mapping
+        of output name to such a sequence, or a DataFrame whose columns are
+        the 1-D outputs. An adapter whose `predict` also takes an `outputs`
+        keyword is told which outputs the request needs and may compute only
+        those.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement predict")
 
     def train(self) -> Training:
@@ -101,6 +113,11 @@ class ModelAdapter:
         means the adapter has none and the operator passes `--data`.
         """
         return None
+
+    @classmethod
+    def declared_outputs(cls) -> tuple[Output, ...]:
+        """The outputs this adapter declares, or the default for its task."""
+        return tuple(cls.outputs) if cls.outputs else default_outputs(cls.task)
 
     @classmethod
     def supports_training(cls) -> bool:
@@ -141,4 +158,6 @@ def check_adapter_class(plugin: object) -> type[ModelAdapter]:
         raise ValueError(
             f"{plugin.__name__}.task {plugin.task!r} is not one of {', '.join(TASKS)}"
         )
+    if plugin.outputs:
+        check_outputs(plugin.__name__, plugin.outputs)
     return plugin
