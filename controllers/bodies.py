@@ -150,3 +150,15 @@ def wants_partial(req: falcon.Request) -> bool:
         falcon.HTTPInvalidParam: the flag is not a boolean.
     """
     return bool(req.get_param_as_bool("partial", default=False))
+
+
+def requested_outputs(req: falcon.Request) -> list[str] | None:
+    """Read the `outputs` query parameter: output names, comma-separated.
+
+    Absent or empty means every declared output.
+    """
+    names = req.get_param_as_list("outputs", default=None)
+    if not names:
+        return None
+    chosen = [name.strip() for name in names if name.strip()]
+    return chosen or None

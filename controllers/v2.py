@@ -137,10 +137,10 @@ class InferResource:
         schema = entry.adapter_class.input_schema if entry.adapter_class else {}
         batch = tensors.to_batch(request.inputs, schema)
         req.context.model = name
-        result = self._dataplane.predict(name, batch, version)
-        name_the_model(req, resp, result.name, result.version)
         names = None if request.outputs is None else [o.name for o in request.outputs]
-        outputs = output_tensors(result.predictions, names)
+        result = self._dataplane.predict(name, batch, version, outputs=names)
+        name_the_model(req, resp, result.name, result.version)
+        outputs = output_tensors(result, names)
         binary = _binary_outputs(request, [output.name for output in outputs])
         body, raw = render_inference(
             result.name, result.version, request.id, outputs, binary

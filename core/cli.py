@@ -58,7 +58,9 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "diff",
         help="compare the installed artifact's predictions with a baseline artifact",
         description="Predict the same reference rows with the installed artifact "
-        "and a baseline; exit 1 if any prediction differs beyond the tolerance.",
+        "and a baseline and compare each declared output: numbers by relative "
+        "difference, labels by agreement, probabilities by absolute difference; "
+        "exit 1 if any output is beyond its limit.",
     )
     diff.add_argument("name", help="adapter name, e.g. house-prices")
     diff.add_argument(
@@ -78,7 +80,14 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--tolerance",
         type=float,
         default=0.05,
-        help="largest relative difference allowed per row (default: 0.05)",
+        help="largest difference allowed per row: relative for numbers, "
+        "absolute for probabilities (default: 0.05)",
+    )
+    diff.add_argument(
+        "--min-agreement",
+        type=float,
+        default=0.99,
+        help="smallest share of rows whose labels must agree (default: 0.99)",
     )
 
 
@@ -225,6 +234,10 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.tolerance < 0:
         raise ValueError(f"--tolerance must not be negative, got {args.tolerance}")
+    if not 0 <= args.min_agreement <= 1:
+        raise ValueError(
+            f"--min-agreement must be between 0 and 1, got {args.min_agreement}"
+        )
     report = run_diff(
         _discover(settings),
         args.name,
@@ -232,6 +245,7 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
         version=args.version,
         data=args.data,
         tolerance=args.tolerance,
+        min_agreement=args.min_agreement,
     )
     print(report.render())
     return 0 if report.passed else 1
