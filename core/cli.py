@@ -15,6 +15,7 @@ from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
+from roost.core.security.key_file import load_ring
 from roost.core.security.keys_command import add_keys_parser, run_keys
 
 if TYPE_CHECKING:
@@ -141,6 +142,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         for key in ("host", "port", "workers", "threads")
         if (value := getattr(args, key)) is not None
     }
+    if settings.api_keys_file is not None:
+        # A broken key file stops `roost serve` here, not each worker.
+        load_ring(settings.api_keys_file)
     RoostServer(settings.replace(**changes)).run()
     return 0
 
