@@ -1,4 +1,4 @@
-"""The `roost` command: serve, list models, train, compare and batch-score."""
+"""The `roost` command: serve, list models, train, compare, batch-score, keys."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
+from roost.core.security.key_file import load_ring
+from roost.core.security.keys_command import add_keys_parser, run_keys
 
 if TYPE_CHECKING:
     from roost.core.batch.job import BatchJob
@@ -50,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_diff(commands)
     _add_predict(commands)
+    add_keys_parser(commands)
     return parser
 
 
@@ -148,6 +151,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         for key in ("host", "port", "workers", "threads")
         if (value := getattr(args, key)) is not None
     }
+    if settings.api_keys_file is not None:
+        # A broken key file stops `roost serve` here, not each worker.
+        load_ring(settings.api_keys_file)
     RoostServer(settings.replace(**changes)).run()
     return 0
 
@@ -308,7 +314,7 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one per command
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
@@ -321,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _diff(settings, args)
         if args.command == "predict":
             return _predict(settings, args)
+        if args.command == "keys":
+            return run_keys(settings.api_keys_file, args)
         return _train(settings, args)
     except (RoostError, ValueError) as exc:
         print(f"roost: {exc}", file=sys.stderr)
