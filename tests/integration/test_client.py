@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -27,6 +29,18 @@ PREDICTION = Answer(
     {"model": "echo", "version": "2.0", "predictions": [3.0]},
     {"X-Model-Name": "echo", "X-Model-Version": "2.0"},
 )
+
+
+@contextlib.contextmanager
+def scripted(
+    answers: Sequence[Answer], **options: Any
+) -> Iterator[tuple[ScriptedServer, Client]]:
+    """A scripted server and a client of it, both closed at the end."""
+    with (
+        ScriptedServer(answers).running() as server,
+        Client(server.url, **options) as roost,
+    ):
+        yield server, roost
 
 
 @pytest.fixture
@@ -188,8 +202,8 @@ class TestRetries:
     def test_retries_after_the_wait_the_server_asks_for(self) -> None:
         """503 with Retry-After: 1, then 200: the retry comes a second later."""
         answers = [Answer(503, {"error": "busy"}, {"Retry-After": "1"}), PREDICTION]
-        with ScriptedServer(answers).running() as server:
-            result = Client(server.url).predict("echo", [{"x": 1.5}])
+        with scripted(answers) as (server, roost):
+            result = roost.predict("echo", [{"x": 1.5}])
         assert result.predictions == [3.0]
         first, second = server.received
         assert second.at - first.at >= 0.95
@@ -199,8 +213,8 @@ class TestRetries:
         """Without Retry-After the waits double from `backoff`."""
         answers = [Answer(503, {"error": "busy"})] * 2 + [PREDICTION]
         policy = RetryPolicy(retries=2, backoff=0.2)
-        with ScriptedServer(answers).running() as server:
-            Client(server.url, retry=policy).predict("echo", [{"x": 1.5}])
+        with scripted(answers, retry=policy) as (server, roost):
+            roost.predict("echo", [{"x": 1.5}])
         times = [request.at for request in server.received]
         assert len(times) == 3
         assert times[1] - times[0] >= 0.19
@@ -211,28 +225,28 @@ class TestRetries:
         answers = [Answer(503, {"error": "busy", "title": "Server busy"})]
         policy = RetryPolicy(retries=2, backoff=0)
         with (
-            ScriptedServer(answers).running() as server,
+            scripted(answers, retry=policy) as (server, roost),
             pytest.raises(ServiceUnavailableError, match="busy"),
         ):
-            Client(server.url, retry=policy).models()
+            roost.models()
         assert len(server.received) == 3
 
     def test_a_wait_over_max_wait_is_not_retried(self) -> None:
         """Retry-After beyond max_wait raises at once, carrying the wait."""
         answers = [Answer(503, {"error": "loading"}, {"Retry-After": "120"})]
         with (
-            ScriptedServer(answers).running() as server,
+            scripted(answers, retry=RetryPolicy(max_wait=5)) as (server, roost),
             pytest.raises(ServiceUnavailableError) as caught,
         ):
-            Client(server.url, retry=RetryPolicy(max_wait=5)).models()
+            roost.models()
         assert caught.value.retry_after == 120
         assert len(server.received) == 1
 
     def test_other_errors_are_not_retried(self) -> None:
         """A 500 is raised on the first answer."""
         answers = [Answer(500, {"error": "bug"})]
-        with ScriptedServer(answers).running() as server, pytest.raises(ServerError):
-            Client(server.url).models()
+        with scripted(answers) as (server, roost), pytest.raises(ServerError):
+            roost.models()
         assert len(server.received) == 1
 
 
@@ -242,11 +256,11 @@ class TestHeadersAndAnswers:
     def test_api_key_is_sent_as_a_bearer_token(self) -> None:
         """api_key goes in Authorization on every request; none without it."""
         answers = [Answer(200, {"models": []}), PREDICTION, Answer(200, {"models": []})]
-        with ScriptedServer(answers).running() as server:
-            keyed = Client(server.url, api_key="s3cret")
+        with scripted(answers, api_key="s3cret") as (server, keyed):
             keyed.models()
             keyed.predict("echo", [{"x": 1.5}])
-            Client(server.url).models()
+            with Client(server.url) as anonymous:
+                anonymous.models()
         tokens = [request.headers.get("Authorization") for request in server.received]
         assert tokens == ["Bearer s3cret", "Bearer s3cret", None]
 
@@ -263,8 +277,8 @@ class TestHeadersAndAnswers:
         }
         headers = {"X-Model-Name": "band", "X-Model-Version": "1.2"}
         frame = pd.DataFrame({"area": [80, 40]}, index=["h1", "h2"])
-        with ScriptedServer([Answer(200, body, headers)]).running() as server:
-            result = Client(server.url).predict("band", frame)
+        with scripted([Answer(200, body, headers)]) as (server, roost):
+            result = roost.predict("band", frame)
         assert (result.model, result.version) == ("band", "1.2")
         predicted = result.to_frame()
         assert predicted.columns.tolist() == [

@@ -76,6 +76,12 @@ class TestEncodeRows:
         with pytest.raises(TypeError, match="record 1 is a list"):
             encode_rows([{"x": 1}, [1, 2]])
 
+    def test_a_frame_repeating_a_column_is_refused(self) -> None:
+        """Two columns of one name would send one field twice: ValueError."""
+        frame = pd.DataFrame([[1, 2, 3]], columns=["x", "x", "y"])
+        with pytest.raises(ValueError, match=r"repeats columns \['x'\]"):
+            encode_rows(frame)
+
     def test_a_value_json_cannot_carry_is_refused(self) -> None:
         """An arbitrary object is a TypeError naming its type."""
         with pytest.raises(TypeError, match="object value"):

@@ -35,7 +35,7 @@ def encode_rows(rows: Any) -> EncodedRows:
     Raises:
         TypeError: `rows` is neither a DataFrame nor a sequence of mappings, or
             holds a value JSON cannot carry.
-        ValueError: a value is an infinite number.
+        ValueError: a value is an infinite number, or a frame repeats a column.
     """
     frame_type = _dataframe_type()
     if frame_type is not None and isinstance(rows, frame_type):
@@ -61,6 +61,9 @@ def _dataframe_type() -> type[pd.DataFrame] | None:
 
 def _frame_records(frame: pd.DataFrame) -> list[dict[Any, Any]]:
     """The frame's rows as dicts of plain Python values, missing ones None."""
+    repeated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if repeated:
+        raise ValueError(f"the frame repeats columns {repeated}: one value per field")
     plain = frame.astype(object).where(frame.notna(), None)
     return plain.to_dict(orient="records")
 
