@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -194,6 +196,39 @@ class TestPredict:
             pytest.raises(RoostConnectionError),
         ):
             roost.models()
+
+
+class TestWithoutPandas:
+    """pandas is an optional extra: records work without it."""
+
+    def test_records_predict_where_pandas_cannot_be_imported(
+        self, testing_server: RunningServer
+    ) -> None:
+        """With pandas unimportable, predict works and to_frame says what to install."""
+        script = (
+            "import sys\n"
+            "sys.modules['pandas'] = None  # import pandas now raises ImportError\n"
+            "from roost.client import Client\n"
+            f"with Client({testing_server.base_url!r}) as roost:\n"
+            "    result = roost.predict('echo', [{'x': 2.0}])\n"
+            "print(result.predictions)\n"
+            "try:\n"
+            "    result.to_frame()\n"
+            "except ImportError as error:\n"
+            "    print(error)\n"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines() == [
+            "[4.0]",
+            "to_frame needs pandas: pip install 'roost-client[pandas]'",
+        ]
 
 
 class TestRetries:
