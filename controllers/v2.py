@@ -67,12 +67,8 @@ class ModelResource:
         self._registry = dataplane.registry
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """List every installed model with its versions and readiness."""
-        registry = self._registry
-        resp.media = render_model_list(
-            (registry.listed(name), registry.versions(name))
-            for name in registry.names()
-        )
+        """List every installed model by name, ready or not."""
+        resp.media = render_model_list(self._registry.names())
 
     def on_get_item(
         self, req: falcon.Request, resp: falcon.Response, name: str
