@@ -321,9 +321,9 @@ class TestInfer:
             (
                 {
                     "inputs": [_column("x", "FP64", [1.0])],
-                    "parameters": {"content_type": "np"},
+                    "parameters": {"content_type": "str"},
                 },
-                "content_type 'np' is not supported",
+                "content_type 'str' is not supported",
             ),
             (
                 {
