@@ -10,7 +10,8 @@ a plain client would have sent, one column per schema field:
   order (the input's name is not read: MLServer's codec names it `input-1`);
 - input `str`, `np`: read as sent;
 - input `pd_json`: each element is a JSON document holding one value;
-- input `base64`: each element is base64 of UTF-8 text.
+- input `base64`: each element is base64 of UTF-8 text (text that is not
+  base64 is refused, where MLServer would pass it on as it is).
 
 Anything else is refused, naming the content type, rather than read as
 plain data (which gives errors about values the client never meant).
