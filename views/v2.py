@@ -103,22 +103,12 @@ def render_model_metadata(
     }
 
 
-def render_model_list(
-    models: Iterable[tuple[AdapterEntry, Sequence[AdapterEntry]]],
-) -> dict[str, Any]:
-    """List models (MLServer style): name, versions, default version, readiness."""
-    return {
-        "models": [
-            {
-                "name": default.name,
-                "version": default.version,
-                "versions": _versions(versions),
-                "platform": PLATFORM,
-                "ready": default.ready,
-            }
-            for default, versions in models
-        ]
-    }
+def render_model_list(names: Iterable[str]) -> dict[str, Any]:
+    """List the installed models by name, as the kserve SDK's ListModelsResponse.
+
+    Versions and readiness are in the repository index and each model's routes.
+    """
+    return {"models": list(names)}
 
 
 def render_repository_index(

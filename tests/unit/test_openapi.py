@@ -7,6 +7,7 @@ from typing import Any
 import falcon
 import falcon.testing
 import pytest
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from roost.controllers.docs import DocsResource, StaticAssetResource
@@ -184,6 +185,20 @@ class TestDocument:
         ).json
         error = document["components"]["schemas"]["Error"]
         assert set(error["required"]) <= set(body) <= set(error["properties"])
+
+    def test_v2_model_list_is_described_as_names(
+        self, client: falcon.testing.TestClient, document: dict[str, Any]
+    ) -> None:
+        """GET /v2/models is documented as a list of names, and answers one."""
+        response = document["paths"]["/v2/models"]["get"]["responses"]["200"]
+        schema = resolve(document, response["content"]["application/json"]["schema"])
+        assert schema["required"] == ["models"]
+        assert schema["properties"]["models"] == {
+            "type": "array",
+            "items": {"type": "string"},
+        }
+        body = client.simulate_get("/v2/models").json
+        Draft202012Validator(schema).validate(body)
 
     def test_outputs_are_typed_by_their_declaration(
         self, document: dict[str, Any]
