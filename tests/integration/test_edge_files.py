@@ -182,6 +182,48 @@ class TestNginxConf:
         assert "proxy_pass" not in location
 
 
+def make_dry_run(*arguments: str) -> list[list[str]]:
+    """Return the commands `make -n` would run, each split into argv."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MAKE") and key not in {"MFLAGS", "PORT", "UPSTREAM"}
+    }
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return [shlex.split(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+class TestMakeEdge:
+    """`make edge` makes sure nginx is there, then runs deploy/edge/run."""
+
+    def test_runs_the_edge_on_the_given_port_and_upstream(self) -> None:
+        """PORT and UPSTREAM given to `make edge` go to deploy/edge/run."""
+        commands = make_dry_run("edge", "PORT=8123", "UPSTREAM=10.0.0.5:8000")
+        assert commands == [
+            ["deploy/edge/ensure-nginx"],
+            ["deploy/edge/run", "8123", "10.0.0.5:8000"],
+        ]
+
+    def test_defaults_to_8080_in_front_of_make_serve(self) -> None:
+        """Without PORT the edge listens on 8080, in front of make serve's 8000."""
+        commands = make_dry_run("edge")
+        assert commands[-1] == ["deploy/edge/run", "8080", "127.0.0.1:8000"]
+
+    def test_make_test_installs_nginx_when_it_can(self) -> None:
+        """`make test` runs ensure-nginx, so CI as root has the edge tests."""
+        commands = make_dry_run("test")
+        assert ["deploy/edge/ensure-nginx"] in [argv[:1] for argv in commands]
+
+
 class TestCompose:
     """deploy/edge/compose.yaml: roost behind the nginx image, by the same file."""
 
