@@ -17,7 +17,7 @@ CLIENT_SOURCES := $(wildcard client/pyproject.toml client/src/roost/client/*.py)
 # pytest-xdist workers for test-quick: one per core.
 QUICK_WORKERS ?= auto
 
-.PHONY: serve test test-quick lint format train models clean dist bench bench-batch
+.PHONY: serve edge test test-quick lint format train models clean dist bench bench-batch
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
 serve: train  ## serve every installed adapter on 127.0.0.1:$(PORT)
 	$(BIN)/roost serve --port $(PORT)
 
+# The edge listens on PORT when given (`make edge PORT=8080`), else on 8080:
+# PORT's own default is `make serve`'s.
+UPSTREAM ?= 127.0.0.1:8000
+EDGE_PORT = $(if $(filter file,$(origin PORT)),8080,$(PORT))
+
+edge:  ## nginx in front of roost (deploy/edge), in the foreground: PORT=8080 UPSTREAM=127.0.0.1:8000
+	@deploy/edge/ensure-nginx
+	deploy/edge/run $(EDGE_PORT) $(UPSTREAM)
+
 models: $(SERVE_STAMP)
 	$(BIN)/roost models
 
@@ -53,6 +62,7 @@ models: $(SERVE_STAMP)
 # left there, so a deleted module would still ship; each lint starts clean.
 test: $(TEST_STAMP)  ## lint, then the whole suite against the built wheel
 	@tests/support/ensure-chromium
+	@deploy/edge/ensure-nginx || echo "the edge tests will be skipped"
 	rm -rf build
 	$(BIN)/tox run -e lint,py311
 

@@ -268,10 +268,21 @@ class Settings:
             check=positive,
         ),
     )
+    header_timeout: float = field(
+        default=10.0,
+        metadata=setting(
+            "seconds a client may take to send a request's headers, from "
+            "connecting (kept alive: from the request's first byte); slower: "
+            "disconnected",
+            parse=number,
+            check=positive,
+        ),
+    )
     body_timeout: float = field(
         default=10.0,
         metadata=setting(
-            "seconds a request body may take to arrive; slower: 408",
+            "seconds a request body may take to arrive, from the end of the "
+            "headers; slower: 408, disconnected",
             parse=number,
             check=positive,
         ),

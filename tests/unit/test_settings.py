@@ -400,6 +400,12 @@ class TestFromEnv:
                 {"ROOST_CPU_AFFINITY": "yes"},
                 "cpu_affinity 'yes' is not one of ('auto', 'on', 'off')",
             ),
+            (
+                {"ROOST_HEADER_TIMEOUT": "soon"},
+                "ROOST_HEADER_TIMEOUT='soon' is not a number",
+            ),
+            ({"ROOST_HEADER_TIMEOUT": "0"}, "header_timeout must be positive, got 0"),
+            ({"ROOST_BODY_TIMEOUT": "-1"}, "body_timeout must be positive, got -1"),
         ],
     )
     def test_invalid_values_are_refused_clearly(
@@ -408,6 +414,14 @@ class TestFromEnv:
         """A bad value raises ValueError naming the variable or field and the value."""
         with pytest.raises(ValueError, match=re.escape(message)):
             Settings.from_env(environ)
+
+    def test_header_and_body_timeouts_take_fractions(self) -> None:
+        """ROOST_HEADER_TIMEOUT and ROOST_BODY_TIMEOUT are seconds, 10 by default."""
+        assert (Settings().header_timeout, Settings().body_timeout) == (10.0, 10.0)
+        settings = Settings.from_env(
+            {"ROOST_HEADER_TIMEOUT": "2.5", "ROOST_BODY_TIMEOUT": "30"}
+        )
+        assert (settings.header_timeout, settings.body_timeout) == (2.5, 30.0)
 
     def test_cpu_affinity_variable(self) -> None:
         """ROOST_CPU_AFFINITY=on pins workers whatever their number."""
