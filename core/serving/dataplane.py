@@ -35,6 +35,7 @@ from roost.core.serving.input_batch import InputBatch
 from roost.core.serving.intake import decode_records
 from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
+from roost.core.serving.payload import build_payload_log
 from roost.core.serving.readiness import Readiness
 
 __all__ = [
@@ -306,6 +307,8 @@ def build_dataplane(settings: Settings) -> DataPlane:
         len(registry.entries()),
         settings.adapter_namespace,
     )
+    metrics = Metrics(settings.metrics_dir)
+    payload_log = build_payload_log(settings, metrics)
     return DataPlane(
         registry,
         default_model=settings.default_model,
@@ -318,10 +321,11 @@ def build_dataplane(settings: Settings) -> DataPlane:
         admission=Admission(
             settings.max_in_flight, settings.request_deadline, settings.queue_timeout
         ),
-        metrics=Metrics(settings.metrics_dir),
+        metrics=metrics,
         batching=(
             (settings.batch_max_rows, settings.batch_max_wait)
             if settings.batch_max_rows > 1
             else None
         ),
+        observers=[] if payload_log is None else [payload_log],
     )
