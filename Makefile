@@ -4,6 +4,9 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 ADAPTERS := $(wildcard adapters/*/pyproject.toml)
+# Adapters with a model of their own to train; roost-sklearn (adapters/sklearn)
+# is the runtime of packaged models, which ship their artifact in their wheel.
+TRAINABLE := $(filter-out adapters/sklearn/pyproject.toml,$(ADAPTERS))
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP := $(VENV)/.test-installed
 FIXTURE_STAMP := $(VENV)/.fixtures-installed
@@ -38,7 +41,7 @@ $(FIXTURE_STAMP): $(TEST_STAMP) $(FIXTURE_SOURCES)
 	touch $@
 
 train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
-	$(foreach a,$(ADAPTERS),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
+	$(foreach a,$(TRAINABLE),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
 
 serve: train  ## serve every installed adapter on 127.0.0.1:$(PORT)
 	$(BIN)/roost serve --port $(PORT)
@@ -65,7 +68,7 @@ lint: $(TEST_STAMP)
 format: $(TEST_STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-dist: | $(BIN)/python  ## wheels of roost and every adapter in dist/ (never a trained artifact)
+dist: | $(BIN)/python  ## wheels of roost, every adapter and roost-sklearn in dist/ (never a trained artifact)
 	rm -rf dist build $(foreach a,$(ADAPTERS),$(dir $(a))build)
 	$(BIN)/python -m pip wheel --no-deps --quiet -w dist . $(foreach a,$(ADAPTERS),$(dir $(a)))
 
