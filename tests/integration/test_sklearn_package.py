@@ -8,6 +8,9 @@ be the estimators' own.
 
 from __future__ import annotations
 
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ import tritonclient.http as httpclient
 from server_harness import RunningServer, roost_command, roost_env, run_server
 from sklearn.pipeline import Pipeline
 from sklearn_models import (
+    AMES,
     FEATURES,
     FITTED_ROWS,
     STRINGS,
@@ -33,6 +37,9 @@ from sklearn_models import (
 )
 
 pytestmark = pytest.mark.integration
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_SECTION = "## Serve a scikit-learn model in one command"
 
 #: Every model here holds a SimpleImputer, whose fitted dtype skops does not
 #: trust by itself.
@@ -55,10 +62,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
-def _package(work: Path, model: Path, data: Path, *args: str) -> Path:
-    """Run `roost package`; return the wheel named on its last line."""
+def _package(work: Path, *args: str | Path) -> Path:
+    """Run `roost package ARGS` in `work`; return the wheel its last line names."""
     done = subprocess.run(
-        roost_command("package", "--model", str(model), "--data", str(data), *args),
+        roost_command("package", *map(str, args)),
         env=roost_env(),
         cwd=work,
         capture_output=True,
@@ -95,12 +102,12 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
     skops.io.dump(band_v2, work / "band-2.skops")
     skops.io.dump(price, work / "price.skops")
     data = work / "houses.csv"
-    band = ("--name", "band", "--target", TARGET, *TRUST)
+    band = ("--data", data, "--name", "band", "--target", TARGET, *TRUST)
     wheels = [
-        _package(work, work / "band-1.skops", data, *band, "--version", "1.0.0"),
-        _package(work, work / "band-2.skops", data, *band, "--version", "1.1.0"),
+        _package(work, "--model", work / "band-1.skops", *band, "--version", "1.0.0"),
+        _package(work, "--model", work / "band-2.skops", *band, "--version", "1.1.0"),
         _package(
-            work, work / "price.skops", data,
+            work, "--model", work / "price.skops", "--data", data,
             "--name", "price", "--version", "3.0", "--target", TARGET, *TRUST,
         ),
     ]  # fmt: skip
@@ -287,3 +294,23 @@ class TestBatch:
         np.testing.assert_allclose(
             got, packaged.band_v2.predict_proba(rows), rtol=0, atol=1e-9
         )
+
+
+class TestReadme:
+    """The README's walk-through runs as written."""
+
+    def test_fit_and_package_as_written(self, tmp_path: Path) -> None:
+        """Its Python block fits band.skops; its first command packages it."""
+        section = README.read_text(encoding="utf-8").split(README_SECTION, 1)[1]
+        section = section.split("\n## ", 1)[0]
+        fit = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)[0]
+        console = re.findall(r"```console\n(.*?)```", section, flags=re.DOTALL)[0]
+        command = console.split("\n")[0] + " " + console.split("\n")[1]
+        args = shlex.split(command.replace("\\", " "))
+        assert args[:3] == ["$", "roost", "package"]
+        shutil.copyfile(AMES, tmp_path / "houses.csv")
+        subprocess.run(
+            [sys.executable, "-c", fit], cwd=tmp_path, check=True, timeout=300
+        )
+        wheel = _package(tmp_path, *args[3:])
+        assert wheel.name == "roost_model_band_v1_0_0-1.0.0-py3-none-any.whl"
