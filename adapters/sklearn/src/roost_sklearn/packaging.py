@@ -27,6 +27,7 @@ import pandas as pd
 
 from roost.core import TASKS, Output
 from roost_sklearn.card import CARD_FILE, ModelCard
+from roost_sklearn.encoder_categories import strict_categories
 from roost_sklearn.engines import SklearnEngine, library_versions
 from roost_sklearn.inputs import model_inputs
 from roost_sklearn.naming import (
@@ -36,7 +37,11 @@ from roost_sklearn.naming import (
     distribution_name,
     package_name,
 )
-from roost_sklearn.schema_inference import DEFAULT_MAX_CATEGORIES, infer_schema
+from roost_sklearn.schema_inference import (
+    DEFAULT_MAX_CATEGORIES,
+    add_categories,
+    infer_schema,
+)
 from roost_sklearn.sources import read_data, read_model
 from roost_sklearn.wheel import ModelProject, build_wheel
 
@@ -102,6 +107,7 @@ def package_model(request: PackageRequest) -> Path:
                 max_categories=request.max_categories,
                 bounds=request.bounds,
             )
+            add_categories(schema, strict_categories(model, features))
         except ValueError as exc:
             raise PackagingError(str(exc)) from exc
         reference = _reference_rows(data[list(features)])

@@ -11,16 +11,27 @@ The rule, column by column:
   default, `--max-categories N`; 0 turns it off) gets `allowed`: those
   values, sorted, so that an unknown category is refused by name.
 - bounds only on request (`--bounds`): numbers get the data's `min` and `max`.
+
+`add_categories` then widens `allowed` with what the estimator itself accepts:
+a string column read by an encoder that refuses unknown categories
+(`roost_sklearn.encoder_categories`) accepts exactly the encoder's categories,
+however many, so that any other value is refused by field name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 from pandas.api import types
 
-__all__ = ["DEFAULT_MAX_CATEGORIES", "infer_schema", "is_number_rule"]
+__all__ = [
+    "DEFAULT_MAX_CATEGORIES",
+    "add_categories",
+    "infer_schema",
+    "is_number_rule",
+]
 
 DEFAULT_MAX_CATEGORIES = 20
 
@@ -42,6 +53,20 @@ def infer_schema(
     schema: dict[str, dict[str, Any]] = {}
     for column in frame.columns:
         schema[str(column)] = _rules(str(column), frame[column], max_categories, bounds)
+    return schema
+
+
+def add_categories(
+    schema: dict[str, dict[str, Any]], categories: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, Any]]:
+    """Let string columns with known categories accept exactly those (and the data's).
+
+    Returns `schema`, changed in place.
+    """
+    for column, accepted in categories.items():
+        rules = schema.get(column)
+        if rules is not None and rules.get("type") == "string":
+            rules["allowed"] = sorted({*rules.get("allowed", ()), *accepted})
     return schema
 
 
