@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import joblib
 import pandas as pd
 import pytest
 import skops.io
 from sklearn.pipeline import Pipeline
-from sklearn_models import FEATURES, FITTED_ROWS, STRINGS, band_pipeline, read_ames
+from sklearn_models import (
+    FEATURES,
+    FITTED_ROWS,
+    STRINGS,
+    band_pipeline,
+    price_pipeline,
+    read_ames,
+)
 
 from roost_sklearn.packaging import PackageRequest, package_model
 
@@ -54,13 +64,26 @@ def band_files(
     return folder / "band.skops", folder / "houses.csv"
 
 
+@contextlib.contextmanager
+def unpacked(wheel: Path, package: str) -> Iterator[type[Any]]:
+    """Import the adapter class of a packaged model's wheel, unpacked beside it."""
+    site = wheel.parent / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    sys.path.insert(0, str(site))
+    try:
+        yield importlib.import_module(package).Adapter
+    finally:
+        sys.path.remove(str(site))
+        sys.modules.pop(package, None)
+
+
 @pytest.fixture(scope="session")
 def band_adapter_class(
     tmp_path_factory: pytest.TempPathFactory, band_files: tuple[Path, Path]
 ) -> Iterator[type[Any]]:
     """The packaged classifier's adapter class, imported from its unpacked wheel."""
     model, data = band_files
-    out = tmp_path_factory.mktemp("band-wheel")
     wheel = package_model(
         PackageRequest(
             model=model,
@@ -68,17 +91,39 @@ def band_adapter_class(
             name="band",
             version="1.0.0",
             target="SalePrice",
-            output=out,
+            output=tmp_path_factory.mktemp("band-wheel"),
             trust=("numpy.dtype",),
         )
     )
-    site = out / "site"
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(site)
-    sys.path.insert(0, str(site))
-    try:
-        module = __import__("roost_model_band_v1_0_0")
-        yield module.Adapter
-    finally:
-        sys.path.remove(str(site))
-        sys.modules.pop("roost_model_band_v1_0_0", None)
+    with unpacked(wheel, "roost_model_band_v1_0_0") as adapter_class:
+        yield adapter_class
+
+
+@pytest.fixture(scope="session")
+def price_model(fitted: pd.DataFrame) -> Pipeline:
+    return price_pipeline(fitted)
+
+
+@pytest.fixture(scope="session")
+def price_adapter_class(
+    tmp_path_factory: pytest.TempPathFactory,
+    fitted: pd.DataFrame,
+    price_model: Pipeline,
+) -> Iterator[type[Any]]:
+    """The packaged regressor (saved with joblib), imported from its wheel."""
+    folder = tmp_path_factory.mktemp("price")
+    joblib.dump(price_model, folder / "price.joblib")
+    fitted[[*FEATURES, "SalePrice"]].to_parquet(folder / "houses.parquet")
+    wheel = package_model(
+        PackageRequest(
+            model=folder / "price.joblib",
+            data=folder / "houses.parquet",
+            name="price",
+            version="2.0",
+            target="SalePrice",
+            output=folder / "dist",
+            trust=("numpy.dtype",),
+        )
+    )
+    with unpacked(wheel, "roost_model_price_v2_0") as adapter_class:
+        yield adapter_class

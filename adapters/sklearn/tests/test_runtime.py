@@ -13,9 +13,10 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn_models import FEATURES, price_band
 
-from roost.core import AdapterContext, AdapterError
+from roost.core import AdapterContext, AdapterError, Output
 from roost.core.contract.adapter import check_adapter_class
 from roost.core.serving.validation import RecordValidator
+from roost.core.testing import check_contract
 from roost_sklearn.engines import ArtifactMismatchError, SklearnEngine, open_engine
 
 
@@ -153,3 +154,31 @@ class TestLabelsFromProbabilities:
         """A logistic regression decides on scores: no labels from probabilities."""
         engine = SklearnEngine(band_model)
         assert engine.labels_from(np.array([[0.5, 0.5, 0.0]])) is None
+
+
+class TestContract:
+    """Packaged models pass roost's contract checks, as adapter authors run them."""
+
+    def test_regressor(
+        self,
+        price_adapter_class: type[Any],
+        price_model: Pipeline,
+        held_out: pd.DataFrame,
+        tmp_path: Path,
+    ) -> None:
+        """The regressor honours the contract and predicts as its estimator."""
+        rows = held_out[FEATURES].head(20)
+        records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        predictions = check_contract(
+            price_adapter_class, model_dir=tmp_path, records=records
+        )
+        np.testing.assert_allclose(predictions, price_model.predict(rows), rtol=1e-12)
+        assert price_adapter_class.declared_outputs() == (Output.number(),)
+
+    def test_classifier(
+        self, band_adapter_class: type[Any], held_out: pd.DataFrame, tmp_path: Path
+    ) -> None:
+        """The classifier, with labels and probabilities, honours the contract."""
+        rows = held_out[FEATURES].head(20)
+        records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        check_contract(band_adapter_class, model_dir=tmp_path, records=records)
