@@ -166,7 +166,6 @@ def _add_package(
     package.add_argument(
         "--max-categories",
         type=int,
-        default=20,
         metavar="N",
         help="string columns with at most N distinct values accept only those "
         "(default: 20; 0: none)",
@@ -187,6 +186,7 @@ def _package(args: argparse.Namespace) -> int:
             f"roost package needs roost-sklearn ({exc}): pip install roost-sklearn "
             "(from a roost checkout: pip install ./adapters/sklearn)"
         ) from None
+    options = {"max_categories": args.max_categories}
     request = packaging.PackageRequest(
         model=args.model,
         data=args.data,
@@ -196,9 +196,9 @@ def _package(args: argparse.Namespace) -> int:
         target=args.target,
         output=args.output,
         trust=tuple(args.trust),
-        max_categories=args.max_categories,
         bounds=args.bounds,
         description=args.description,
+        **{key: value for key, value in options.items() if value is not None},
     )
     print(packaging.package_model(request))
     return 0

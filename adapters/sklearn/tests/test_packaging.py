@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -182,3 +183,30 @@ class TestRefusals:
         )  # fmt: skip
         assert status == 1
         assert "is not a skops file" in err
+
+
+class TestOptions:
+    """The schema options reach the card."""
+
+    def test_max_categories_and_bounds(
+        self,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        band_files: tuple[Path, Path],
+    ) -> None:
+        """--max-categories 0 lists only encoders' categories; --bounds adds ranges."""
+        model, data = band_files
+        status, out, err = package(
+            capsys, "--model", model, "--data", data, "--target", "SalePrice",
+            "--name", "band", "--version", "1", "--trust", "numpy.dtype",
+            "--max-categories", "0", "--bounds", "--output", tmp_path,
+        )  # fmt: skip
+        assert status == 0, err
+        with zipfile.ZipFile(out.strip().splitlines()[-1]) as archive:
+            card = json.loads(archive.read("roost_model_band_v1/card.json"))
+        schema = card["input_schema"]
+        assert schema["GrLivArea"]["min"] > 0
+        assert schema["GrLivArea"]["max"] > schema["GrLivArea"]["min"]
+        # no list from the data: the strict encoder's categories still apply
+        assert schema["MSZoning"]["allowed"] == ["C (all)", "FV", "RL", "RM"]
+        assert card["artifact"]["trusted_types"] == ["numpy.dtype"]
