@@ -1,4 +1,4 @@
-"""Test support: small scikit-learn models fitted on Ames rows, as users fit them.
+"""Test support: small scikit-learn models fitted on Ames rows; packaged wheels.
 
 `AMES` is the first 400 rows, 8 columns, of the house-prices adapter's
 packaged train.csv (its data/README.md gives the source); string columns
@@ -7,6 +7,11 @@ have missing values, as do numbers.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import sys
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +60,17 @@ def band_pipeline(frame: pd.DataFrame, **options: Any) -> Pipeline:
 def price_pipeline(frame: pd.DataFrame) -> Pipeline:
     """Fit the regressor on the same columns: the sale price itself."""
     return make_pipeline(_columns(), Ridge()).fit(frame[FEATURES], frame[TARGET])
+
+
+@contextlib.contextmanager
+def unpacked(wheel: Path, package: str) -> Iterator[type[Any]]:
+    """Import the adapter class of a packaged model's wheel, unpacked beside it."""
+    site = wheel.parent / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    sys.path.insert(0, str(site))
+    try:
+        yield importlib.import_module(package).Adapter
+    finally:
+        sys.path.remove(str(site))
+        sys.modules.pop(package, None)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +18,7 @@ from sklearn_models import (
     band_pipeline,
     price_pipeline,
     read_ames,
+    unpacked,
 )
 
 from roost_sklearn.packaging import PackageRequest, package_model
@@ -62,20 +59,6 @@ def band_files(
     data = fitted[[*FEATURES, "SalePrice"]]
     data.to_csv(folder / "houses.csv", index=False)
     return folder / "band.skops", folder / "houses.csv"
-
-
-@contextlib.contextmanager
-def unpacked(wheel: Path, package: str) -> Iterator[type[Any]]:
-    """Import the adapter class of a packaged model's wheel, unpacked beside it."""
-    site = wheel.parent / "site"
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(site)
-    sys.path.insert(0, str(site))
-    try:
-        yield importlib.import_module(package).Adapter
-    finally:
-        sys.path.remove(str(site))
-        sys.modules.pop(package, None)
 
 
 @pytest.fixture(scope="session")

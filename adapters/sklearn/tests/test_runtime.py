@@ -9,15 +9,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
-from sklearn_models import FEATURES, price_band
+from sklearn.svm import LinearSVC
+from sklearn_models import FEATURES, price_band, unpacked
 
 from roost.core import AdapterContext, AdapterError, Output
 from roost.core.contract.adapter import check_adapter_class
 from roost.core.serving.validation import RecordValidator
 from roost.core.testing import check_contract
 from roost_sklearn.engines import ArtifactMismatchError, SklearnEngine, open_engine
+from roost_sklearn.packaging import PackageRequest, package_model
 
 
 def served_frame(adapter_class: type[Any], rows: pd.DataFrame) -> pd.DataFrame:
@@ -182,3 +186,48 @@ class TestContract:
         rows = held_out[FEATURES].head(20)
         records = rows.astype(object).where(rows.notna(), None).to_dict("records")
         check_contract(band_adapter_class, model_dir=tmp_path, records=records)
+
+
+class TestOtherEstimators:
+    """Estimators without names or probabilities are served as they predict."""
+
+    def package(self, folder: Path, model: Any, data: pd.DataFrame, name: str) -> Path:
+        """Save `model` with skops and package it with `data`; return the wheel."""
+        skops.io.dump(model, folder / f"{name}.skops")
+        data.to_csv(folder / "data.csv", index=False)
+        return package_model(
+            PackageRequest(
+                model=folder / f"{name}.skops",
+                data=folder / "data.csv",
+                name=name,
+                version="1",
+                output=folder / "dist",
+            )
+        )
+
+    def test_fitted_on_an_array(self, fitted: pd.DataFrame, tmp_path: Path) -> None:
+        """A model fitted without column names gets the data's columns, in order."""
+        numbers = fitted[["GrLivArea", "OverallQual"]]
+        model = Ridge().fit(numbers.to_numpy(), fitted["SalePrice"])
+        wheel = self.package(tmp_path, model, numbers, "plain")
+        with unpacked(wheel, "roost_model_plain_v1") as adapter_class:
+            assert adapter_class.card.named_features is False
+            adapter = adapter_class(AdapterContext("plain", "1", tmp_path))
+            adapter.load()
+            got = adapter.predict(served_frame(adapter_class, numbers))
+        np.testing.assert_allclose(got, model.predict(numbers.to_numpy()), rtol=1e-12)
+
+    def test_classifier_without_probabilities(
+        self, fitted: pd.DataFrame, tmp_path: Path
+    ) -> None:
+        """A classifier without predict_proba declares and returns labels only."""
+        numbers = fitted[["GrLivArea", "OverallQual"]]
+        model = LinearSVC().fit(numbers, price_band(fitted["SalePrice"]))
+        wheel = self.package(tmp_path, model, numbers, "svc")
+        with unpacked(wheel, "roost_model_svc_v1") as adapter_class:
+            outputs = adapter_class.declared_outputs()
+            assert [output.name for output in outputs] == ["predictions"]
+            adapter = adapter_class(AdapterContext("svc", "1", tmp_path))
+            adapter.load()
+            got = adapter.predict(served_frame(adapter_class, numbers))
+        assert list(got) == model.predict(numbers).tolist()
