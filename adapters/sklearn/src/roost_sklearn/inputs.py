@@ -33,14 +33,10 @@ def model_inputs(frame: pd.DataFrame, card: ModelCard) -> Any:
         raise AdapterError(f"missing input column(s): {', '.join(required)}")
     columns: dict[str, Any] = {}
     for name in card.features:
-        rules = card.input_schema[name]
+        number = is_number_rule(card.input_schema[name])
         if name not in frame.columns:
-            values: Any = np.full(
-                len(frame),
-                np.nan,
-                dtype=float if is_number_rule(dict(rules)) else object,
-            )
-        elif is_number_rule(dict(rules)):
+            values: Any = np.full(len(frame), np.nan, dtype=float if number else object)
+        elif number:
             values = pd.to_numeric(frame[name]).astype("float64").to_numpy()
         else:
             column = frame[name].astype(object)

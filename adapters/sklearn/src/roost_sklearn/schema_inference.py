@@ -70,7 +70,7 @@ def add_categories(
     return schema
 
 
-def is_number_rule(rules: dict[str, Any]) -> bool:
+def is_number_rule(rules: Mapping[str, Any]) -> bool:
     """Say whether a rule set describes a number column."""
     return rules.get("type") == "float"
 

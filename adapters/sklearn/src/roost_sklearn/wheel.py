@@ -130,7 +130,10 @@ def build_wheel(project: ModelProject, output: Path) -> Path:
         str(staging),
         str(project.root),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own interpreter, our own arguments
+    # This interpreter's pip, with arguments built here and no shell.
+    done = subprocess.run(  # noqa: S603 - see above
+        command, capture_output=True, text=True, check=False
+    )
     wheels = sorted(staging.glob("*.whl"))
     if done.returncode != 0 or len(wheels) != 1:
         raise PackagingError(
