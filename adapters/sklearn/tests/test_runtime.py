@@ -55,6 +55,10 @@ class TestClassAttributes:
         assert band_adapter_class.name == "band"
         assert band_adapter_class.version == "1.0.0"
         assert band_adapter_class.task == "classification"
+        assert band_adapter_class.description == (
+            "Classification by a scikit-learn Pipeline ending in LogisticRegression, "
+            "packaged by roost package."
+        )
         labels = tuple(band_model.classes_.tolist())
         outputs = band_adapter_class.declared_outputs()
         assert [o.name for o in outputs] == ["predictions", "probabilities"]

@@ -116,7 +116,7 @@ def package_model(request: PackageRequest) -> Path:
             name=name,
             version=version,
             task=task,
-            description=request.description,
+            description=request.description or _describe(model, task),
             input_schema=schema,
             features=features,
             named_features=named,
@@ -176,6 +176,16 @@ def _features(model: Any, data: pd.DataFrame) -> tuple[tuple[str, ...], bool]:
             f"{len(data.columns)} (name the target with --target)"
         )
     return tuple(data.columns), False
+
+
+def _describe(model: Any, task: str) -> str:
+    """A default description: the task and the estimator, e.g. its last step."""
+    steps = getattr(model, "steps", None)
+    if steps:
+        kind = f"Pipeline ending in {type(steps[-1][1]).__name__}"
+    else:
+        kind = type(model).__name__
+    return f"{task.capitalize()} by a scikit-learn {kind}, packaged by roost package."
 
 
 def _labels(model: Any, task: str) -> tuple[Any, ...] | None:
