@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roost.core.contract import artifacts
+from roost.core.contract.adapter import TASKS
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.runtime.logs import configure_logging
@@ -150,7 +151,7 @@ def _add_package(
     )
     package.add_argument("--name", required=True, help="URL name, e.g. house-band")
     package.add_argument("--version", required=True, help="PEP 440, e.g. 1.0.0")
-    package.add_argument("--task", choices=("regression", "classification"))
+    package.add_argument("--task", choices=TASKS, help="default: what the estimator is")
     package.add_argument("--target", help="a column of the data to drop")
     package.add_argument(
         "--output", type=Path, default=Path("dist"), help="folder (default: dist/)"
@@ -186,7 +187,7 @@ def _package(args: argparse.Namespace) -> int:
             f"roost package needs roost-sklearn ({exc}): pip install roost-sklearn "
             "(from a roost checkout: pip install ./adapters/sklearn)"
         ) from None
-    options = {"max_categories": args.max_categories}
+    limit = args.max_categories  # None: roost-sklearn's default
     request = packaging.PackageRequest(
         model=args.model,
         data=args.data,
@@ -198,7 +199,7 @@ def _package(args: argparse.Namespace) -> int:
         trust=tuple(args.trust),
         bounds=args.bounds,
         description=args.description,
-        **{key: value for key, value in options.items() if value is not None},
+        **({} if limit is None else {"max_categories": limit}),
     )
     print(packaging.package_model(request))
     return 0
