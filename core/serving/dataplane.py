@@ -10,15 +10,18 @@ validation, micro-batching, the adapter call and the metrics.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cerberus import SchemaError
 
+from roost.core.contract.outputs import PREDICTIONS, Output
 from roost.core.contract.registry import Registry
 from roost.core.errors import (
     AdapterNotFoundError,
     AdapterNotReadyError,
+    BadRequestError,
     RequestValidationError,
 )
 from roost.core.runtime.metrics import Metrics
@@ -38,13 +41,23 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PredictionResult:
-    """Predictions of one adapter version for a batch of records."""
+    """The outputs of one adapter version for a batch of records.
+
+    `outputs` holds, per computed output in declared order, one value per
+    record: None for a record that failed validation.
+    """
 
     name: str
     version: str
-    predictions: list[Any]
+    outputs: dict[str, list[Any]]
+    declared: tuple[Output, ...]
     problems: dict[int, dict[str, list[str]]]
     total: int
+
+    @property
+    def predictions(self) -> list[Any]:
+        """The `predictions` output (None per record when it was not asked for)."""
+        return self.outputs.get(PREDICTIONS) or [None] * self.total
 
 
 class DataPlane:
@@ -128,13 +141,16 @@ class DataPlane:
         version: str | None = None,
         *,
         partial: bool = False,
+        outputs: Sequence[str] | None = None,
     ) -> PredictionResult:
         """Predict every valid row of `batch` with a version of model `name`.
 
         With `partial`, invalid rows get `None` in place; without it, any
-        invalid row fails the whole batch.
+        invalid row fails the whole batch. `outputs` names the outputs to
+        compute; None or empty means every declared output.
 
         Raises:
+            BadRequestError: an unknown output was asked for.
             BadRequestError, PayloadTooLargeError: the batch is over a limit.
             AdapterNotFoundError, AdapterNotReadyError: no such ready model.
             RequestValidationError: a row is invalid and `partial` is false.
@@ -143,9 +159,20 @@ class DataPlane:
         """
         enforce_limits(batch, self.limits)
         lane = self._lane(name, version)
+        wanted = _wanted_outputs(lane, outputs)
         if self._admission is None:
-            return self._predict(lane, batch, partial)
-        return self._admission.run(lambda: self._predict(lane, batch, partial))
+            return self._predict(lane, batch, partial, wanted)
+        return self._admission.run(lambda: self._predict(lane, batch, partial, wanted))
+
+    def declared_outputs(
+        self, name: str, version: str | None = None
+    ) -> tuple[Output, ...]:
+        """The outputs a ready model version declares.
+
+        Raises:
+            AdapterNotFoundError, AdapterNotReadyError: no such ready model.
+        """
+        return self._lane(name, version).outputs
 
     def _lane(self, name: str, version: str | None) -> ModelLane:
         entry = self.registry.lookup_ready(name, version)
@@ -160,7 +187,11 @@ class DataPlane:
             return None  # reported by `predict`, after the body's own errors
 
     def _predict(
-        self, lane: ModelLane, batch: InputBatch, partial: bool
+        self,
+        lane: ModelLane,
+        batch: InputBatch,
+        partial: bool,
+        wanted: tuple[Output, ...],
     ) -> PredictionResult:
         checked = lane.validator.validate_batch(batch)
         if checked.problems:
@@ -169,14 +200,42 @@ class DataPlane:
             )
             if not partial:
                 raise RequestValidationError(checked.problems, checked.total)
-        outputs = lane.predict(checked.frame) if checked.valid_rows else []
-        self.metrics.rows.labels(lane.name, lane.version).inc(len(outputs))
-        predictions: list[Any] = [None] * checked.total
-        for row, output in zip(checked.valid_rows, outputs, strict=True):
-            predictions[row] = output
-        return PredictionResult(
-            lane.name, lane.version, predictions, checked.problems, checked.total
+        requested = (
+            None if len(wanted) == len(lane.outputs) else {o.name for o in wanted}
         )
+        columns = lane.predict(checked.frame, requested) if checked.valid_rows else {}
+        self.metrics.rows.labels(lane.name, lane.version).inc(len(checked.valid_rows))
+        outputs: dict[str, list[Any]] = {}
+        for output in wanted:
+            values: list[Any] = [None] * checked.total
+            for row, value in zip(
+                checked.valid_rows, columns.get(output.name, ()), strict=False
+            ):
+                values[row] = value
+            outputs[output.name] = values
+        return PredictionResult(
+            lane.name, lane.version, outputs, wanted, checked.problems, checked.total
+        )
+
+
+def _wanted_outputs(
+    lane: ModelLane, requested: Sequence[str] | None
+) -> tuple[Output, ...]:
+    """The declared outputs a request names, in declared order (all: None).
+
+    Raises:
+        BadRequestError: a name the model does not declare.
+    """
+    if not requested:
+        return lane.outputs
+    declared = {output.name for output in lane.outputs}
+    unknown = [name for name in dict.fromkeys(requested) if name not in declared]
+    if unknown:
+        raise BadRequestError(
+            f"output {unknown[0]!r} is not produced by model {lane.name!r}; it "
+            f"produces {', '.join(repr(o.name) for o in lane.outputs)}"
+        )
+    return tuple(output for output in lane.outputs if output.name in requested)
 
 
 def build_dataplane(settings: Settings) -> DataPlane:
