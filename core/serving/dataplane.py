@@ -10,10 +10,12 @@ validation, micro-batching, the adapter call and the metrics.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+import pandas as pd
 from cerberus import SchemaError
 
 from roost.core.contract.outputs import PREDICTIONS, Output
@@ -24,6 +26,7 @@ from roost.core.errors import (
     BadRequestError,
     RequestValidationError,
 )
+from roost.core.runtime.logs import request_id_var
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
 from roost.core.serving.admission import Admission
@@ -34,7 +37,13 @@ from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
 from roost.core.serving.readiness import Readiness
 
-__all__ = ["DataPlane", "PredictionResult", "build_dataplane"]
+__all__ = [
+    "DataPlane",
+    "PredictionObserver",
+    "PredictionRecord",
+    "PredictionResult",
+    "build_dataplane",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +69,38 @@ class PredictionResult:
         return self.outputs.get(PREDICTIONS) or [None] * self.total
 
 
+@dataclass(frozen=True)
+class PredictionRecord:
+    """What observers see of one answered prediction request.
+
+    `frame` holds the validated rows the adapter predicted (the request's
+    records at positions `valid_rows`), `outputs` their computed outputs,
+    row for row. `started` is wall-clock time; `latency` is in seconds.
+    """
+
+    name: str
+    version: str
+    request_id: str | None
+    frame: pd.DataFrame
+    valid_rows: tuple[int, ...]
+    outputs: dict[str, list[Any]]
+    declared: tuple[Output, ...]
+    started: float
+    latency: float
+
+
+class PredictionObserver(Protocol):
+    """Sees every answered prediction: payload log, drift, shadow versions.
+
+    `observe` runs on the request's thread after the answer is computed: it
+    must hand its work to its own bounded queue and return at once, never
+    block and never raise (an exception is logged and ignored).
+    """
+
+    def observe(self, record: PredictionRecord) -> None:
+        """Take note of one prediction; return at once."""
+
+
 class DataPlane:
     """What every controller calls to predict, whatever its protocol."""
 
@@ -72,8 +113,10 @@ class DataPlane:
         admission: Admission | None = None,
         metrics: Metrics | None = None,
         batching: tuple[int, float] | None = None,
+        observers: Sequence[PredictionObserver] = (),
     ) -> None:
         self.registry = registry
+        self.observers = list(observers)
         self.limits = limits or IntakeLimits()
         self.metrics = metrics or Metrics()
         self.readiness = Readiness(registry)
@@ -164,15 +207,13 @@ class DataPlane:
             return self._predict(lane, batch, partial, wanted)
         return self._admission.run(lambda: self._predict(lane, batch, partial, wanted))
 
-    def declared_outputs(
-        self, name: str, version: str | None = None
-    ) -> tuple[Output, ...]:
-        """The outputs a ready model version declares.
-
-        Raises:
-            AdapterNotFoundError, AdapterNotReadyError: no such ready model.
-        """
-        return self._lane(name, version).outputs
+    def _notify(self, record: PredictionRecord) -> None:
+        """Hand the prediction to every observer; none may fail the request."""
+        for observer in self.observers:
+            try:
+                observer.observe(record)
+            except Exception:
+                logger.exception("prediction observer %r failed", observer)
 
     def _lane(self, name: str, version: str | None) -> ModelLane:
         entry = self.registry.lookup_ready(name, version)
@@ -193,6 +234,7 @@ class DataPlane:
         partial: bool,
         wanted: tuple[Output, ...],
     ) -> PredictionResult:
+        started = (time.time(), time.perf_counter())
         checked = lane.validator.validate_batch(batch)
         if checked.problems:
             self.metrics.validation_failures.labels(lane.name, lane.version).inc(
@@ -213,6 +255,21 @@ class DataPlane:
             ):
                 values[row] = value
             outputs[output.name] = values
+        if self.observers and checked.valid_rows:
+            request_id = request_id_var.get()
+            self._notify(
+                PredictionRecord(
+                    lane.name,
+                    lane.version,
+                    None if request_id == "-" else request_id,
+                    checked.frame,
+                    tuple(checked.valid_rows),
+                    columns,
+                    wanted,
+                    started[0],
+                    time.perf_counter() - started[1],
+                )
+            )
         return PredictionResult(
             lane.name, lane.version, outputs, wanted, checked.problems, checked.total
         )
