@@ -43,7 +43,8 @@ README_SECTION = "## Serve a scikit-learn model in one command"
 
 #: Every model here holds a SimpleImputer, whose fitted dtype skops does not
 #: trust by itself.
-TRUST = ("--trust", "numpy.dtype")
+#: The pipelines hold only types skops or roost-sklearn trusts: no --trust.
+TRUST: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
