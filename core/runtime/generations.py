@@ -1,0 +1,76 @@
+"""Worker generations: on a reload, old workers serve until the new ones are ready.
+
+gunicorn's own reload (SIGHUP) starts the new workers and at once tells the
+old ones to stop accepting, so nothing answers while the new workers load
+their adapters. roost numbers each set of workers a reload starts (a
+generation) and keeps the old set serving: each new worker marks itself
+ready once its app is built and every adapter has been tried, and an old
+worker retires itself (a graceful SIGTERM of its own) only when the newest
+generation is complete.
+
+`Generations` lives in memory the master shares with every worker it forks,
+made before the first one. The master begins a generation and hands each
+worker its number; each worker writes only its own slot; nothing takes a
+lock, so a worker killed at any moment leaves nothing held.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+
+__all__ = ["Generations"]
+
+_NOT_READY = 0
+
+
+class Generations:
+    """Which generation is newest, how many workers it wants, who is ready.
+
+    Slots are the workers' balance slots (`roost_slot`, unique among live
+    workers); a worker without one never counts as ready.
+    """
+
+    def __init__(self, slots: int = 256) -> None:
+        self._current = multiprocessing.RawValue(ctypes.c_long, 0)
+        self._wanted = multiprocessing.RawValue(ctypes.c_long, 0)
+        self._ready = multiprocessing.RawArray(ctypes.c_long, [_NOT_READY] * slots)
+
+    @property
+    def current(self) -> int:
+        """Return the newest generation's number (0 before the first)."""
+        return int(self._current.value)
+
+    @property
+    def wanted(self) -> int:
+        """Return how many workers the newest generation starts."""
+        return int(self._wanted.value)
+
+    def begin(self, workers: int) -> int:
+        """Start a generation of `workers` workers (master); return its number."""
+        self._wanted.value = workers
+        self._current.value += 1
+        return self.current
+
+    def forget(self, slot: int | None) -> None:
+        """Clear a slot: its worker is about to start or has exited (master)."""
+        if slot is not None and 0 <= slot < len(self._ready):
+            self._ready[slot] = _NOT_READY
+
+    def mark_ready(self, slot: int | None, generation: int) -> None:
+        """Record that the worker in `slot` has built its app (worker)."""
+        if slot is not None and 0 <= slot < len(self._ready):
+            self._ready[slot] = generation
+
+    def ready_count(self) -> int:
+        """Count the newest generation's workers that are ready."""
+        current = self.current
+        return sum(1 for generation in self._ready if generation == current)
+
+    def complete(self) -> bool:
+        """Say whether every worker of the newest generation is ready."""
+        return self.ready_count() >= self.wanted > 0
+
+    def superseded(self, generation: int) -> bool:
+        """Say whether a worker of `generation` should retire now."""
+        return generation < self.current and self.complete()

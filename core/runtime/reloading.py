@@ -1,0 +1,125 @@
+"""gunicorn hooks for reloads without a stall (see `roost.core.runtime.generations`).
+
+On SIGHUP gunicorn starts a new set of workers and, left alone, stops the old
+ones at once. `on_reload` raises the worker target by the old workers'
+number, so gunicorn stops none of them; each old worker retires by itself
+once every new one is ready, and `child_exit` lowers the target again as
+each old one leaves. The hooks also keep the worker reports `roost reload`
+reads (`roost.core.runtime.worker_reports`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from roost.core.runtime.generations import Generations
+from roost.core.runtime.worker_reports import (
+    WorkerReport,
+    clear_reports,
+    remove_worker_report,
+    write_generation,
+    write_worker_report,
+)
+
+__all__ = ["StagedReload"]
+
+logger = logging.getLogger(__name__)
+
+
+def _generations(server: Any) -> Generations:
+    """Return the master's generations, made once per master.
+
+    NOTE: kept on the arbiter, not in the hooks: a reload re-reads the
+    configuration and so builds new hooks, while old and new workers must
+    share one record.
+    """
+    generations = getattr(server, "roost_generations", None)
+    if generations is None:
+        generations = Generations()
+        server.roost_generations = generations
+    return generations
+
+
+def _adapter_states(worker: Any) -> dict[str, str | None]:
+    """Return each adapter version's state in a worker: None if ready, else why."""
+    dataplane = getattr(worker.wsgi, "dataplane", None)
+    if dataplane is None:
+        return {}
+    return {
+        f"{entry.name} {entry.version or '-'}": None if entry.ready else entry.error
+        for entry in dataplane.registry.entries()
+    }
+
+
+class StagedReload:
+    """The hooks that let old workers serve until a reload's workers are ready.
+
+    Args:
+        reports: the folder for worker reports; None keeps no reports.
+    """
+
+    def __init__(self, reports: Path | None) -> None:
+        self._reports = reports
+
+    def _begin(self, server: Any) -> int:
+        generation = _generations(server).begin(server.cfg.workers)
+        if self._reports is not None:
+            write_generation(self._reports, generation, server.cfg.workers)
+        return generation
+
+    def on_starting(self, server: Any) -> None:
+        """Begin the first generation, with no reports left from an earlier run."""
+        if self._reports is not None:
+            clear_reports(self._reports)
+        self._begin(server)
+
+    def on_reload(self, server: Any) -> None:
+        """Begin a generation; keep every old worker until it is ready."""
+        serving = len(server.WORKERS)
+        generation = self._begin(server)
+        server.num_workers = serving + server.cfg.workers
+        server.log.info(
+            "reload: generation %d starts %d worker(s); %d keep serving until "
+            "they are ready",
+            generation,
+            server.cfg.workers,
+            serving,
+        )
+
+    def pre_fork(self, server: Any, worker: Any) -> None:
+        """Hand a new worker the generations and its generation's number."""
+        generations = _generations(server)
+        generations.forget(getattr(worker, "roost_slot", None))
+        worker.roost_generations = generations
+        worker.roost_generation = generations.current
+
+    def post_worker_init(self, worker: Any) -> None:
+        """Mark the worker ready (its app is built) and report its adapters."""
+        generations: Generations | None = getattr(worker, "roost_generations", None)
+        if generations is None:
+            return
+        generation = worker.roost_generation
+        if self._reports is not None:
+            report = WorkerReport(worker.pid, generation, _adapter_states(worker))
+            write_worker_report(self._reports, report)
+        generations.mark_ready(getattr(worker, "roost_slot", None), generation)
+        if generation > 1 and generations.complete():
+            worker.log.info("generation %d is ready; older workers retire", generation)
+
+    def child_exit(self, server: Any, worker: Any) -> None:
+        """Forget a worker; once an old one leaves, want one worker fewer."""
+        generations = _generations(server)
+        generations.forget(getattr(worker, "roost_slot", None))
+        if self._reports is not None:
+            remove_worker_report(self._reports, worker.pid)
+        old = getattr(worker, "roost_generation", 0) < generations.current
+        if old and server.num_workers > server.cfg.workers:
+            server.num_workers -= 1
+
+    def on_exit(self, server: Any) -> None:
+        """Remove the reports with the server."""
+        if self._reports is not None:
+            shutil.rmtree(self._reports, ignore_errors=True)
