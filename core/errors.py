@@ -18,6 +18,7 @@ __all__ = [
     "PredictionError",
     "RequestValidationError",
     "RoostError",
+    "ServerControlError",
 ]
 
 #: Record index -> field name -> reasons.
@@ -140,3 +141,9 @@ class ArtifactError(RoostError):
     """A trained artifact is missing, unreadable or fails its checksum."""
 
     title = "Artifact error"
+
+
+class ServerControlError(RoostError):
+    """A running server cannot be found from its pidfile, or did not obey."""
+
+    title = "Server control failed"
