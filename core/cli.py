@@ -1,19 +1,22 @@
-"""The `roost` command: serve, list models, train, compare and batch-score."""
+"""The `roost` command: serve, reload, stop, list, train, compare, batch-score."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roost.core.contract import artifacts
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
+from roost.core.runtime.control import reload_server, stop_server
 from roost.core.runtime.logs import configure_logging
+from roost.core.runtime.pidfile import pidfile_of
 from roost.core.runtime.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,6 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, help="gunicorn worker processes")
     serve.add_argument("--threads", type=int, help="threads per worker")
+    _add_control(
+        commands,
+        "reload",
+        "start new workers (adapters discovered anew), wait until they are "
+        "ready, then retire the old ones",
+        "seconds to wait for the new workers (default: 120)",
+    )
+    _add_control(
+        commands,
+        "stop",
+        "stop the server gracefully: accepted requests finish",
+        "seconds to wait for it to exit (default: ROOST_GRACEFUL_TIMEOUT + 30)",
+    )
 
     commands.add_parser("models", help="list installed adapters and whether they load")
 
@@ -51,6 +67,23 @@ def _parser() -> argparse.ArgumentParser:
     _add_diff(commands)
     _add_predict(commands)
     return parser
+
+
+def _add_control(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    timeout_help: str,
+) -> None:
+    """Add a command that finds a running server through its pidfile."""
+    command = commands.add_parser(name, help=summary, description=summary + ".")
+    command.add_argument(
+        "--port", type=int, help="the server's port, naming its default pidfile"
+    )
+    command.add_argument(
+        "--pidfile", type=Path, help="the server's pidfile (default: ROOST_PIDFILE)"
+    )
+    command.add_argument("--timeout", type=float, help=timeout_help)
 
 
 def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,6 +173,35 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if (value := getattr(args, key)) is not None
     }
     RoostServer(settings.replace(**changes)).run()
+    return 0
+
+
+def _pidfile(settings: Settings, args: argparse.Namespace) -> Path:
+    if args.pidfile is not None:
+        return Path(args.pidfile)
+    if args.port is not None:
+        settings = settings.replace(port=args.port)
+    return pidfile_of(settings, os.environ)
+
+
+def _timeout(args: argparse.Namespace, default: float) -> float:
+    if args.timeout is None:
+        return default
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {args.timeout}")
+    return float(args.timeout)
+
+
+def _reload(settings: Settings, args: argparse.Namespace) -> int:
+    outcome = reload_server(_pidfile(settings, args), _timeout(args, 120.0))
+    print(outcome.render())
+    return 0
+
+
+def _stop(settings: Settings, args: argparse.Namespace) -> int:
+    timeout = _timeout(args, settings.graceful_timeout + 30.0)
+    pid = stop_server(_pidfile(settings, args), timeout)
+    print(f"stopped: the server (PID {pid}) has exited")
     return 0
 
 
@@ -294,20 +356,24 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    commands: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "serve": _serve,
+        "reload": _reload,
+        "stop": _stop,
+        "models": lambda settings, _args: _models(settings),
+        "diff": _diff,
+        "predict": _predict,
+        "train": _train,
+    }
+    return commands[args.command](settings, args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
-        if args.command == "serve":
-            return _serve(settings, args)
-        if args.command == "models":
-            return _models(settings)
-        if args.command == "diff":
-            return _diff(settings, args)
-        if args.command == "predict":
-            return _predict(settings, args)
-        return _train(settings, args)
+        return _run(Settings.from_env(), args)
     except (RoostError, ValueError) as exc:
         print(f"roost: {exc}", file=sys.stderr)
         return 1
