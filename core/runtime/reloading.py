@@ -10,8 +10,8 @@ reads (`roost.core.runtime.worker_reports`).
 
 from __future__ import annotations
 
-import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,6 @@ from roost.core.runtime.worker_reports import (
 )
 
 __all__ = ["StagedReload"]
-
-logger = logging.getLogger(__name__)
 
 
 def _generations(server: Any) -> Generations:
@@ -64,10 +62,26 @@ class StagedReload:
     def __init__(self, reports: Path | None) -> None:
         self._reports = reports
 
+    def _report(self, log: Any, write: Callable[[Path], None]) -> None:
+        """Update the reports; a failure is logged, never raised.
+
+        NOTE: an exception in a worker's hook before it serves would make
+        gunicorn halt the whole server, and one in the master's hooks would
+        stop its main loop: the reports are never worth that.
+        """
+        if self._reports is None:
+            return
+        try:
+            write(self._reports)
+        except OSError as exc:
+            log.warning("cannot update the worker reports for roost reload: %s", exc)
+
     def _begin(self, server: Any) -> int:
         generation = _generations(server).begin(server.cfg.workers)
-        if self._reports is not None:
-            write_generation(self._reports, generation, server.cfg.workers)
+        wanted = server.cfg.workers
+        self._report(
+            server.log, lambda folder: write_generation(folder, generation, wanted)
+        )
         return generation
 
     def on_starting(self, server: Any) -> None:
@@ -102,9 +116,8 @@ class StagedReload:
         if generations is None:
             return
         generation = worker.roost_generation
-        if self._reports is not None:
-            report = WorkerReport(worker.pid, generation, _adapter_states(worker))
-            write_worker_report(self._reports, report)
+        report = WorkerReport(worker.pid, generation, _adapter_states(worker))
+        self._report(worker.log, lambda folder: write_worker_report(folder, report))
         generations.mark_ready(getattr(worker, "roost_slot", None), generation)
         if generation > 1 and generations.complete():
             worker.log.info("generation %d is ready; older workers retire", generation)
@@ -113,8 +126,8 @@ class StagedReload:
         """Forget a worker; once an old one leaves, want one worker fewer."""
         generations = _generations(server)
         generations.forget(getattr(worker, "roost_slot", None))
-        if self._reports is not None:
-            remove_worker_report(self._reports, worker.pid)
+        pid = worker.pid
+        self._report(server.log, lambda folder: remove_worker_report(folder, pid))
         old = getattr(worker, "roost_generation", 0) < generations.current
         if old and server.num_workers > server.cfg.workers:
             server.num_workers -= 1

@@ -84,3 +84,14 @@ class TestStagedReload:
         staged.on_starting(arbiter)
         staged.on_exit(arbiter)
         assert not (tmp_path / "w").exists()
+
+    def test_unwritable_reports_never_break_the_hooks(self, tmp_path: Path) -> None:
+        """A reports folder that cannot be written: a warning, the hooks go on."""
+        blocker = tmp_path / "file"
+        blocker.write_text("")
+        staged, arbiter = StagedReload(blocker / "w"), Arbiter(Config(workers=1))
+        staged.on_reload(arbiter)
+        worker = _spawn(staged, arbiter, 10)
+        assert worker.roost_generations.complete()
+        staged.child_exit(arbiter, worker)
+        assert not (blocker / "w").exists()
