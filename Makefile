@@ -7,10 +7,11 @@ ADAPTERS := $(wildcard adapters/*/pyproject.toml)
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP := $(VENV)/.test-installed
 FIXTURE_STAMP := $(VENV)/.fixtures-installed
-# The test adapters the unit tests serve. roost-fixture-late, -late-faulty and
-# -slow-start are left out: integration tests install and uninstall them
-# themselves, in environments of their own.
-LATE_FIXTURES := %/roost-fixture-late/ %/roost-fixture-late-faulty/ %/roost-fixture-slow-start/
+# The test adapters the unit tests serve. roost-fixture-late, -late-faulty,
+# -late-fatal and -slow-start are left out: integration tests install and
+# uninstall them themselves, in environments of their own.
+LATE_FIXTURES := %/roost-fixture-late/ %/roost-fixture-late-faulty/ \
+	%/roost-fixture-late-fatal/ %/roost-fixture-slow-start/
 FIXTURES := $(filter-out $(LATE_FIXTURES),$(dir $(wildcard tests/fixtures/*/pyproject.toml)))
 FIXTURE_SOURCES := $(wildcard tests/fixtures/*/pyproject.toml tests/fixtures/*/src/*/*.py)
 # pytest-xdist workers for test-quick: one per core.

@@ -75,7 +75,8 @@ def reload_server(pidfile: Path, timeout: float) -> ReloadOutcome:
     """Reload the server; return once the new workers alone serve.
 
     Raises:
-        ServerControlError: no running server, it exited meanwhile, or the
+        ServerControlError: no running server, it exited meanwhile, a new
+            worker failed to start (the previous workers serve on), or the
             reload did not complete within `timeout` seconds (the previous
             workers then keep serving until the new ones are ready).
     """
@@ -86,6 +87,8 @@ def reload_server(pidfile: Path, timeout: float) -> ReloadOutcome:
     deadline = time.monotonic() + timeout
     while True:
         state = read_state(folder)
+        if state.generation > before.generation and state.failure is not None:
+            raise ServerControlError(f"the reload failed: {state.failure}")
         if state.generation > before.generation and state.complete():
             break
         if not is_running(pid):

@@ -57,6 +57,20 @@ class Generations:
         if slot is not None and 0 <= slot < len(self._ready):
             self._ready[slot] = _NOT_READY
 
+    def abandon(self) -> None:
+        """Give up the newest generation: it never completes (master).
+
+        Workers of older generations then serve on, until a later reload's
+        generation completes.
+        """
+        self._wanted.value = 0
+
+    def is_ready(self, slot: int | None, generation: int) -> bool:
+        """Say whether the worker in `slot` marked itself ready for `generation`."""
+        if slot is None or not 0 <= slot < len(self._ready):
+            return False
+        return bool(self._ready[slot] == generation)
+
     def mark_ready(self, slot: int | None, generation: int) -> None:
         """Record that the worker in `slot` has built its app (worker)."""
         if slot is not None and 0 <= slot < len(self._ready):

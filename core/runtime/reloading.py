@@ -6,11 +6,20 @@ number, so gunicorn stops none of them; each old worker retires by itself
 once every new one is ready, and `child_exit` lowers the target again as
 each old one leaves. The hooks also keep the worker reports `roost reload`
 reads (`roost.core.runtime.worker_reports`).
+
+A new worker that stops before it is ready (its app could not be built)
+gives the reload up: the other new workers are stopped and the old ones
+serve on. gunicorn halts the whole server when a worker fails to boot, which
+at start is right; during a reload such a worker exits with status 1
+instead, so that the master never stops the workers that serve.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +33,11 @@ from roost.core.runtime.worker_reports import (
     write_worker_report,
 )
 
-__all__ = ["StagedReload"]
+__all__ = ["RELOAD_BOOT_FAILURE", "StagedReload"]
+
+#: Exit status of a worker that could not start during a reload (gunicorn's
+#: own boot-failure statuses, 3 and 4, make the master halt).
+RELOAD_BOOT_FAILURE = 1
 
 
 def _generations(server: Any) -> Generations:
@@ -122,15 +135,54 @@ class StagedReload:
         if generation > 1 and generations.complete():
             worker.log.info("generation %d is ready; older workers retire", generation)
 
+    def worker_exit(self, server: Any, worker: Any) -> None:
+        """Exit with a status that never halts the master, during a reload.
+
+        gunicorn's last step in a worker; it would exit with its boot-failure
+        status next, which makes the master stop every worker.
+        """
+        if getattr(worker, "roost_generation", 0) > 1 and not worker.booted:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(RELOAD_BOOT_FAILURE)
+
     def child_exit(self, server: Any, worker: Any) -> None:
         """Forget a worker; once an old one leaves, want one worker fewer."""
         generations = _generations(server)
-        generations.forget(getattr(worker, "roost_slot", None))
+        slot = getattr(worker, "roost_slot", None)
+        generation = getattr(worker, "roost_generation", 0)
+        ready = generations.is_ready(slot, generation)
+        generations.forget(slot)
         pid = worker.pid
         self._report(server.log, lambda folder: remove_worker_report(folder, pid))
-        old = getattr(worker, "roost_generation", 0) < generations.current
-        if old and server.num_workers > server.cfg.workers:
-            server.num_workers -= 1
+        if generation < generations.current:
+            if server.num_workers > server.cfg.workers:
+                server.num_workers -= 1
+        elif generation > 1 and not ready and generations.wanted > 0:
+            self._give_up(server, generations, pid)
+
+    def _give_up(self, server: Any, generations: Generations, pid: int) -> None:
+        """Stop the newest generation's other workers; the older ones serve on."""
+        generations.abandon()
+        generation = generations.current
+        born = {
+            other: getattr(worker, "roost_generation", 0)
+            for other, worker in server.WORKERS.items()
+        }
+        older = sum(1 for of in born.values() if of < generation)
+        server.num_workers = older or server.cfg.workers
+        for other, of in born.items():
+            if of == generation:
+                server.kill_worker(other, signal.SIGTERM)
+        failure = (
+            f"new worker {pid} stopped before it was ready (see the server's log); "
+            f"{older} earlier worker(s) serve on"
+        )
+        server.log.error("reload of generation %d given up: %s", generation, failure)
+        self._report(
+            server.log,
+            lambda folder: write_generation(folder, generation, 0, failure),
+        )
 
     def on_exit(self, server: Any) -> None:
         """Remove the reports with the server."""

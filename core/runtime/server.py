@@ -126,7 +126,7 @@ def _drain_on_sigterm(worker: Any) -> None:
 
 def _unload_adapters(server: Any, worker: Any) -> None:
     """Let each adapter release what it loaded (gunicorn's worker_exit hook)."""
-    dataplane = getattr(worker.wsgi, "dataplane", None)
+    dataplane = getattr(getattr(worker, "wsgi", None), "dataplane", None)
     if dataplane is not None:
         dataplane.registry.unload_all()
 
@@ -181,6 +181,10 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         _drain_on_sigterm(worker)
         staged.post_worker_init(worker)
 
+    def worker_exit(server: Any, worker: Any) -> None:
+        _unload_adapters(server, worker)
+        staged.worker_exit(server, worker)
+
     options: dict[str, Any] = {
         "bind": [f"{settings.host}:{settings.port}"],
         "workers": settings.workers,
@@ -202,7 +206,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "pidfile": str(pidfile),
         "wsgi_app": APP_FACTORY,
         "post_worker_init": post_worker_init,
-        "worker_exit": _unload_adapters,
+        "worker_exit": worker_exit,
         "on_reload": staged.on_reload,
         "on_exit": staged.on_exit,
     }

@@ -43,11 +43,15 @@ class WorkerReport:
 
 @dataclass(frozen=True)
 class ServerState:
-    """The newest generation, the workers it wants, and the ready workers."""
+    """The newest generation, the workers it wants, and the ready workers.
+
+    `failure` says why the newest generation was given up, if it was.
+    """
 
     generation: int
     wanted: int
     workers: tuple[WorkerReport, ...]
+    failure: str | None = None
 
     def complete(self) -> bool:
         """Say whether only the newest generation serves, all of it ready."""
@@ -70,9 +74,14 @@ def clear_reports(folder: Path) -> None:
     folder.mkdir(mode=0o700, parents=True)
 
 
-def write_generation(folder: Path, generation: int, wanted: int) -> None:
-    """Record that `generation` began, starting `wanted` workers (master)."""
-    _write_json(folder / _GENERATION, {"generation": generation, "wanted": wanted})
+def write_generation(
+    folder: Path, generation: int, wanted: int, failure: str | None = None
+) -> None:
+    """Record that `generation` began with `wanted` workers, or failed (master)."""
+    _write_json(
+        folder / _GENERATION,
+        {"generation": generation, "wanted": wanted, "failure": failure},
+    )
 
 
 def write_worker_report(folder: Path, report: WorkerReport) -> None:
@@ -108,5 +117,8 @@ def read_state(folder: Path) -> ServerState:
             WorkerReport(int(data["pid"]), int(data["generation"]), data["adapters"])
         )
     return ServerState(
-        int(generation["generation"]), int(generation["wanted"]), tuple(workers)
+        int(generation["generation"]),
+        int(generation["wanted"]),
+        tuple(workers),
+        generation.get("failure"),
     )

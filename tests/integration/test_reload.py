@@ -28,6 +28,7 @@ pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LATE = "roost-fixture-late"
 LATE_FAULTY = "roost-fixture-late-faulty"
+LATE_FATAL = "roost-fixture-late-fatal"
 SLOW_START = "roost-fixture-slow-start"
 TESTING = {"ROOST_ADAPTER_NAMESPACE": "roost.adapters.testing"}
 #: The acceptance bound: no request waits this long while a reload runs.
@@ -37,7 +38,8 @@ WORST_LATENCY = 1.0
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Wheels of the fixture adapters these tests install, built once."""
-    sources = [FIXTURES / name for name in (LATE, LATE_FAULTY, SLOW_START)]
+    names = (LATE, LATE_FAULTY, LATE_FATAL, SLOW_START)
+    sources = [FIXTURES / name for name in names]
     return build_wheels(sources, tmp_path_factory.mktemp("wheels"))
 
 
@@ -176,6 +178,30 @@ class TestReload:
         assert model["ready"] is False
         assert "late-faulty.bin is missing" in model["error"]
         assert echo.status_code == 200
+        assert set(traffic.outcomes) == {"200"}, traffic.outcomes
+
+    def test_new_workers_that_cannot_start_leave_the_old_ones_serving(
+        self, tmp_path: Path, scratch: ScratchEnv, wheels: dict[str, Path]
+    ) -> None:
+        """A package whose import ends the worker: the reload fails, none fail."""
+        variables = {**TESTING, "ROOST_PIDFILE": tmp_path / "roost.pid"}
+        with (
+            run_server(
+                tmp_path, workers=2, python=scratch.python, **variables
+            ) as server,
+            Traffic(server, connections=4) as traffic,
+        ):
+            scratch.install(wheels[LATE_FATAL])
+            failed = roost("reload", python=scratch.python, **variables)
+            still_up = server.process.poll() is None
+            scratch.uninstall(LATE_FATAL)
+            fixed = roost("reload", python=scratch.python, **variables)
+        assert failed.returncode == 1
+        assert "the reload failed: new worker" in failed.stderr
+        assert "2 earlier worker(s) serve on" in failed.stderr
+        assert still_up
+        assert fixed.returncode == 0, fixed.stderr
+        assert traffic.outcomes["200"] > 50, traffic.outcomes
         assert set(traffic.outcomes) == {"200"}, traffic.outcomes
 
     def test_a_reload_past_its_timeout_is_reported_and_old_workers_serve(

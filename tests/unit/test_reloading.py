@@ -38,13 +38,21 @@ class Arbiter:
     WORKERS: dict[int, Worker] = field(default_factory=dict)
     num_workers: int = 2
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("a"))
+    killed: list[int] = field(default_factory=list)
+
+    def kill_worker(self, pid: int, sig: int) -> None:
+        """Record the worker told to stop."""
+        self.killed.append(pid)
 
 
-def _spawn(staged: StagedReload, arbiter: Arbiter, pid: int) -> Worker:
+def _spawn(
+    staged: StagedReload, arbiter: Arbiter, pid: int, *, ready: bool = True
+) -> Worker:
     worker = Worker(pid, roost_slot=len(arbiter.WORKERS))
     staged.pre_fork(arbiter, worker)
     arbiter.WORKERS[pid] = worker
-    staged.post_worker_init(worker)
+    if ready:
+        staged.post_worker_init(worker)
     return worker
 
 
@@ -68,6 +76,25 @@ class TestStagedReload:
         state = read_state(tmp_path / "w")
         assert state.complete()
         assert {w.pid for w in state.workers} == {20, 21}
+
+    def test_a_new_worker_that_never_starts_gives_the_reload_up(
+        self, tmp_path: Path
+    ) -> None:
+        """The other new workers stop, the old ones serve on; the report says why."""
+        staged, arbiter = StagedReload(tmp_path / "w"), Arbiter()
+        staged.on_starting(arbiter)
+        old = [_spawn(staged, arbiter, pid) for pid in (10, 11)]
+        staged.on_reload(arbiter)
+        failed, _other = (_spawn(staged, arbiter, p, ready=False) for p in (20, 21))
+        del arbiter.WORKERS[failed.pid]
+        staged.child_exit(arbiter, failed)
+        assert arbiter.killed == [21]
+        assert arbiter.num_workers == 2
+        assert not any(w.roost_generations.superseded(1) for w in old)
+        failure = read_state(tmp_path / "w").failure
+        assert failure is not None
+        assert "new worker 20 stopped before it was ready" in failure
+        assert failure.endswith("; 2 earlier worker(s) serve on")
 
     def test_a_new_worker_that_dies_is_replaced(self, tmp_path: Path) -> None:
         """A worker of the newest generation leaving keeps the target."""
