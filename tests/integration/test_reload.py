@@ -184,7 +184,13 @@ class TestReload:
         self, tmp_path: Path, scratch: ScratchEnv, wheels: dict[str, Path]
     ) -> None:
         """A package whose import ends the worker: the reload fails, none fail."""
-        variables = {**TESTING, "ROOST_PIDFILE": tmp_path / "roost.pid"}
+        # NOTE: gunicorn's master waits up to the graceful timeout for the old
+        # workers after a reload, before it takes the next signal.
+        variables = {
+            **TESTING,
+            "ROOST_PIDFILE": tmp_path / "roost.pid",
+            "ROOST_GRACEFUL_TIMEOUT": "5",
+        }
         with (
             run_server(
                 tmp_path, workers=2, python=scratch.python, **variables
