@@ -123,7 +123,11 @@ class TestReload:
         self, tmp_path: Path, scratch: ScratchEnv, wheels: dict[str, Path]
     ) -> None:
         """8 connections, 30 s, 3 reloads: no failure, no wait of 1 s; installs show."""
-        variables = {**TESTING, "ROOST_PIDFILE": tmp_path / "roost.pid"}
+        variables = {
+            **TESTING,
+            "ROOST_PIDFILE": tmp_path / "roost.pid",
+            "ROOST_DEFAULT_MODEL": "late",  # resolved anew by each reload
+        }
         windows: list[tuple[float, float]] = []
 
         def reload() -> str:
@@ -138,12 +142,15 @@ class TestReload:
         ) as server:
             began = time.monotonic()
             with Traffic(server) as traffic:
-                time.sleep(1)
+                default = server.post("/v1/predict/regression", json=[{"x": 1}])
+                assert default.status_code == 404
                 reload()
                 scratch.install(wheels[LATE])
                 assert "added      late 1.0" in reload()
                 late = server.post("/v1/models/late/predict", json=[{"x": 1}])
                 assert late.json()["predictions"] == [2.0]
+                default = server.post("/v1/predict/regression", json=[{"x": 1}])
+                assert default.json()["model"] == "late"
                 scratch.uninstall(LATE)
                 assert "removed    late 1.0" in reload()
                 gone = server.post("/v1/models/late/predict", json=[{"x": 1}])
