@@ -10,8 +10,9 @@ reads (`roost.core.runtime.worker_reports`).
 A new worker that stops before it is ready (its app could not be built)
 gives the reload up: the other new workers are stopped and the old ones
 serve on. gunicorn halts the whole server when a worker fails to boot, which
-at start is right; during a reload such a worker exits with status 1
-instead, so that the master never stops the workers that serve.
+at start (and for a replaced worker once a reload has settled) is right;
+during a reload such a worker exits with status 1 instead, so that the
+master never stops the workers that serve.
 """
 
 from __future__ import annotations
@@ -131,8 +132,10 @@ class StagedReload:
         generation = worker.roost_generation
         report = WorkerReport(worker.pid, generation, _adapter_states(worker))
         self._report(worker.log, lambda folder: write_worker_report(folder, report))
-        generations.mark_ready(getattr(worker, "roost_slot", None), generation)
-        if generation > 1 and generations.complete():
+        settled = generations.mark_ready(
+            getattr(worker, "roost_slot", None), generation
+        )
+        if settled and generation > 1:
             worker.log.info("generation %d is ready; older workers retire", generation)
 
     def worker_exit(self, server: Any, worker: Any) -> None:
@@ -141,7 +144,12 @@ class StagedReload:
         gunicorn's last step in a worker; it would exit with its boot-failure
         status next, which makes the master stop every worker.
         """
-        if getattr(worker, "roost_generation", 0) > 1 and not worker.booted:
+        generations: Generations | None = getattr(worker, "roost_generations", None)
+        if (
+            generations is not None
+            and not worker.booted
+            and generations.in_reload(worker.roost_generation)
+        ):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(RELOAD_BOOT_FAILURE)
@@ -158,7 +166,7 @@ class StagedReload:
         if generation < generations.current:
             if server.num_workers > server.cfg.workers:
                 server.num_workers -= 1
-        elif generation > 1 and not ready and generations.wanted > 0:
+        elif not ready and generations.in_reload(generation) and generations.wanted:
             self._give_up(server, generations, pid)
 
     def _give_up(self, server: Any, generations: Generations, pid: int) -> None:

@@ -133,7 +133,7 @@ class BalancedThreadWorker(ThreadWorker):
             self.log.info(
                 "worker %s retires: generation %d is ready",
                 os.getpid(),
-                generations.current,
+                generations.settled,
             )
             os.kill(os.getpid(), signal.SIGTERM)
 

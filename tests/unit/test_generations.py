@@ -69,3 +69,28 @@ class TestGenerations:
         child.join(timeout=30)
         assert child.exitcode == 0
         assert generations.complete()
+
+    def test_a_settled_generation_stays_settled(self) -> None:
+        """A worker of the serving generation dying later recalls no old worker."""
+        generations = Generations(slots=4)
+        first = generations.begin(1)
+        assert generations.mark_ready(0, first)
+        second = generations.begin(1)
+        assert generations.in_reload(second)
+        assert generations.mark_ready(1, second)
+        assert not generations.mark_ready(1, second)  # settles once
+        generations.forget(1)
+        assert generations.superseded(first)
+        assert not generations.in_reload(second)
+
+    def test_start_and_given_up_reloads_are_told_apart(self) -> None:
+        """The first generation is no reload; a given-up one never settles."""
+        generations = Generations(slots=4)
+        first = generations.begin(1)
+        assert not generations.in_reload(first)
+        generations.mark_ready(0, first)
+        second = generations.begin(1)
+        generations.abandon()
+        assert not generations.mark_ready(1, second)
+        assert generations.in_reload(second)
+        assert not generations.superseded(first)

@@ -96,6 +96,26 @@ class TestStagedReload:
         assert "new worker 20 stopped before it was ready" in failure
         assert failure.endswith("; 2 earlier worker(s) serve on")
 
+    def test_after_a_reload_settles_a_failed_replacement_gives_nothing_up(
+        self, tmp_path: Path
+    ) -> None:
+        """A replacement that never starts, once the reload is done: just replaced."""
+        staged, arbiter = StagedReload(tmp_path / "w"), Arbiter()
+        staged.on_starting(arbiter)
+        old = [_spawn(staged, arbiter, pid) for pid in (10, 11)]
+        staged.on_reload(arbiter)
+        for pid in (20, 21):
+            _spawn(staged, arbiter, pid)
+        for worker in old:
+            del arbiter.WORKERS[worker.pid]
+            staged.child_exit(arbiter, worker)
+        replacement = _spawn(staged, arbiter, 30, ready=False)
+        del arbiter.WORKERS[30]
+        staged.child_exit(arbiter, replacement)
+        assert arbiter.killed == []
+        assert arbiter.num_workers == 2
+        assert read_state(tmp_path / "w").failure is None
+
     def test_a_new_worker_that_dies_is_replaced(self, tmp_path: Path) -> None:
         """A worker of the newest generation leaving keeps the target."""
         staged, arbiter = StagedReload(None), Arbiter()
