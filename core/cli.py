@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from roost.core.contract import artifacts
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
-from roost.core.runtime.control import reload_server, stop_server
+from roost.core.runtime.control.commands import reload_server, stop_server
+from roost.core.runtime.control.pidfile import pidfile_of
 from roost.core.runtime.logs import configure_logging
-from roost.core.runtime.pidfile import pidfile_of
 from roost.core.runtime.settings import Settings
 
 if TYPE_CHECKING:

@@ -22,8 +22,12 @@ from roost.core.runtime.affinity import (
     pins_workers,
     usable_cpus,
 )
-from roost.core.runtime.pidfile import pidfile_of, prepare_pidfile_dir, status_dir
-from roost.core.runtime.reloading import StagedReload
+from roost.core.runtime.control.pidfile import (
+    pidfile_of,
+    prepare_pidfile_dir,
+    status_dir,
+)
+from roost.core.runtime.control.staged_reload import StagedReload
 from roost.core.runtime.settings import Settings
 from roost.core.runtime.workers import AcceptBalance
 

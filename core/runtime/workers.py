@@ -13,7 +13,7 @@ never waits, so someone always accepts. Steady keep-alive traffic accepts
 nothing and pays nothing.
 
 On a reload it also retires itself, gracefully, once every worker of the
-newest generation is ready (`roost.core.runtime.generations`).
+newest generation is ready (`roost.core.runtime.control.generations`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-from roost.core.runtime.generations import Generations
+from roost.core.runtime.control.generations import Generations
 
 __all__ = ["DEFER_STEP", "MAX_DEFER", "AcceptBalance", "BalancedThreadWorker"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from roost.core.runtime.generations import Generations
+from roost.core.runtime.control.generations import Generations
 
 
 class TestGenerations:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from roost.core.errors import ServerControlError
-from roost.core.runtime.pidfile import (
+from roost.core.runtime.control.pidfile import (
     default_pidfile,
     pidfile_of,
     prepare_pidfile_dir,

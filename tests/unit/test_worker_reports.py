@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from roost.core.runtime.worker_reports import (
+from roost.core.runtime.control.worker_reports import (
     ServerState,
     WorkerReport,
     clear_reports,

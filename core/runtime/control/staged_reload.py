@@ -1,11 +1,11 @@
-"""gunicorn hooks for reloads without a stall (see `roost.core.runtime.generations`).
+"""The gunicorn hooks that stage a reload: new workers ready, then old ones go.
 
 On SIGHUP gunicorn starts a new set of workers and, left alone, stops the old
 ones at once. `on_reload` raises the worker target by the old workers'
 number, so gunicorn stops none of them; each old worker retires by itself
 once every new one is ready, and `child_exit` lowers the target again as
 each old one leaves. The hooks also keep the worker reports `roost reload`
-reads (`roost.core.runtime.worker_reports`).
+reads (`roost.core.runtime.control.worker_reports`).
 
 A new worker that stops before it is ready (its app could not be built)
 gives the reload up: the other new workers are stopped and the old ones
@@ -25,8 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from roost.core.runtime.generations import Generations
-from roost.core.runtime.worker_reports import (
+from roost.core.runtime.control.generations import Generations
+from roost.core.runtime.control.worker_reports import (
     WorkerReport,
     clear_reports,
     remove_worker_report,

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from roost.core.runtime.reloading import StagedReload
-from roost.core.runtime.worker_reports import read_state
+from roost.core.runtime.control.staged_reload import StagedReload
+from roost.core.runtime.control.worker_reports import read_state
 
 
 @dataclass

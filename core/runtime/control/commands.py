@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roost.core.errors import ServerControlError
-from roost.core.runtime.pidfile import is_running, running_pid, status_dir
-from roost.core.runtime.worker_reports import ServerState, read_state
+from roost.core.runtime.control.pidfile import is_running, running_pid, status_dir
+from roost.core.runtime.control.worker_reports import ServerState, read_state
 
 __all__ = ["ReloadOutcome", "reload_server", "stop_server"]
 
