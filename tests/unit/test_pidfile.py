@@ -72,6 +72,11 @@ class TestRunningPid:
         with pytest.raises(ServerControlError, match=r"no pidfile at .*ROOST_PIDFILE"):
             running_pid(tmp_path / "roost.pid")
 
+    def test_unreadable(self, tmp_path: Path) -> None:
+        """A folder where the pidfile should be: an error naming it."""
+        with pytest.raises(ServerControlError, match="cannot read pidfile"):
+            running_pid(tmp_path)
+
     def test_garbage(self, tmp_path: Path) -> None:
         """A file without a PID is refused."""
         path = tmp_path / "roost.pid"

@@ -75,6 +75,8 @@ def running_pid(pidfile: Path) -> int:
             f"no pidfile at {pidfile}: is roost serving on that port? "
             "(set ROOST_PIDFILE or --port as for `roost serve`)"
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ServerControlError(f"cannot read pidfile {pidfile}: {exc}") from None
     if not text.isdigit() or int(text) <= 1:
         raise ServerControlError(f"pidfile {pidfile} holds no PID: {text[:40]!r}")
     pid = int(text)
