@@ -83,7 +83,7 @@ def reload_server(pidfile: Path, timeout: float) -> ReloadOutcome:
     pid = running_pid(pidfile)
     folder = status_dir(pidfile)
     before = read_state(folder)
-    os.kill(pid, signal.SIGHUP)
+    _signal(pid, signal.SIGHUP)
     deadline = time.monotonic() + timeout
     while True:
         state = read_state(folder)
@@ -119,7 +119,7 @@ def stop_server(pidfile: Path, timeout: float) -> int:
             `timeout` seconds.
     """
     pid = running_pid(pidfile)
-    os.kill(pid, signal.SIGTERM)
+    _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while is_running(pid) and _names(pidfile, pid):
         if time.monotonic() > deadline:
@@ -128,6 +128,17 @@ def stop_server(pidfile: Path, timeout: float) -> int:
             )
         time.sleep(_POLL)
     return pid
+
+
+def _signal(pid: int, signum: signal.Signals) -> None:
+    try:
+        os.kill(pid, signum)
+    except PermissionError:
+        raise ServerControlError(
+            f"not allowed to signal the server (PID {pid}): run as its user"
+        ) from None
+    except ProcessLookupError:
+        raise ServerControlError(f"the server (PID {pid}) has just exited") from None
 
 
 def _names(pidfile: Path, pid: int) -> bool:
