@@ -161,36 +161,10 @@ class TestReload:
         worst = max(traffic.worst_latency(start, end + 1) for start, end in windows)
         assert worst < WORST_LATENCY, f"a request waited {worst:.2f} s"
 
-    def test_an_adapter_that_fails_to_load_is_reported_and_serving_goes_on(
+    def test_failures_in_new_workers_never_take_the_serving_ones_down(
         self, tmp_path: Path, scratch: ScratchEnv, wheels: dict[str, Path]
     ) -> None:
-        """A new package whose load() fails: reload names it, no request fails."""
-        variables = {**TESTING, "ROOST_PIDFILE": tmp_path / "roost.pid"}
-        with (
-            run_server(
-                tmp_path, workers=2, python=scratch.python, **variables
-            ) as server,
-            Traffic(server, connections=4) as traffic,
-        ):
-            scratch.install(wheels[LATE_FAULTY])
-            done = roost("reload", python=scratch.python, **variables)
-            assert done.returncode == 0, done.stderr
-            model = server.get("/v1/models/late-faulty").json()
-            echo = server.post("/v1/models/echo/predict", json=[{"x": 1}])
-        assert "added      late-faulty 1.0" in done.stdout
-        assert (
-            "not ready  late-faulty 1.0: load failed: FileNotFoundError: "
-            "late-faulty.bin is missing"
-        ) in done.stdout
-        assert model["ready"] is False
-        assert "late-faulty.bin is missing" in model["error"]
-        assert echo.status_code == 200
-        assert set(traffic.outcomes) == {"200"}, traffic.outcomes
-
-    def test_new_workers_that_cannot_start_leave_the_old_ones_serving(
-        self, tmp_path: Path, scratch: ScratchEnv, wheels: dict[str, Path]
-    ) -> None:
-        """A package whose import ends the worker: the reload fails, none fail."""
+        """A worker that cannot start gives the reload up; a failed load is named."""
         # NOTE: gunicorn's master waits up to the graceful timeout for the old
         # workers after a reload, before it takes the next signal.
         variables = {
@@ -204,33 +178,39 @@ class TestReload:
             ) as server,
             Traffic(server, connections=4) as traffic,
         ):
-            scratch.install(wheels[LATE_FATAL])
-            failed = roost("reload", python=scratch.python, **variables)
+            scratch.install(wheels[LATE_FATAL])  # its import ends the process
+            scratch.install(wheels[LATE_FAULTY])  # its load() fails
+            given_up = roost("reload", python=scratch.python, **variables)
             still_up = server.process.poll() is None
             scratch.uninstall(LATE_FATAL)
-            fixed = roost("reload", python=scratch.python, **variables)
-        assert failed.returncode == 1
-        assert "the reload failed: new worker" in failed.stderr
-        assert "2 earlier worker(s) serve on" in failed.stderr
+            done = roost("reload", python=scratch.python, **variables)
+            model = server.get("/v1/models/late-faulty").json()
+        assert given_up.returncode == 1
+        assert "the reload failed: new worker" in given_up.stderr
+        assert "2 earlier worker(s) serve on" in given_up.stderr
         assert still_up
-        assert fixed.returncode == 0, fixed.stderr
+        assert done.returncode == 0, done.stderr
+        assert "added      late-faulty 1.0" in done.stdout
+        assert (
+            "not ready  late-faulty 1.0: load failed: FileNotFoundError: "
+            "late-faulty.bin is missing"
+        ) in done.stdout
+        assert model["ready"] is False
+        assert "late-faulty.bin is missing" in model["error"]
         assert traffic.outcomes["200"] > 50, traffic.outcomes
         assert set(traffic.outcomes) == {"200"}, traffic.outcomes
 
     def test_a_reload_past_its_timeout_is_reported_and_old_workers_serve(
-        self, tmp_path: Path, scratch: ScratchEnv
+        self, tmp_path: Path
     ) -> None:
         """New workers not ready in time: exit 1 saying so; the server still answers."""
         variables = {**TESTING, "ROOST_PIDFILE": tmp_path / "roost.pid"}
-        with run_server(
-            tmp_path, workers=1, python=scratch.python, **variables
-        ) as server:
-            done = roost(
-                "reload", "--timeout", "0.2", python=scratch.python, **variables
-            )
+        with run_server(tmp_path, **variables) as server:
+            # No worker builds its app within 50 ms of the signal.
+            done = roost("reload", "--timeout", "0.05", **variables)
             answer = server.post("/v1/models/echo/predict", json=[{"x": 1}])
         assert done.returncode == 1
-        assert "the reload did not complete within 0.2 s" in done.stderr
+        assert "the reload did not complete within 0.05 s" in done.stderr
         assert "earlier worker(s) still serving" in done.stderr
         assert answer.status_code == 200
 

@@ -52,10 +52,15 @@ class ReloadOutcome:
 
 
 def _adapters(state: ServerState) -> dict[str, str | None]:
-    """Return the newest generation's adapter states, over all its workers."""
+    """Return the adapter states of the newest workers that serve.
+
+    After a reload that was given up those are older than the newest
+    generation.
+    """
+    newest = max((worker.generation for worker in state.workers), default=0)
     found: dict[str, str | None] = {}
     for worker in state.workers:
-        if worker.generation == state.generation:
+        if worker.generation == newest:
             for model, reason in worker.adapters.items():
                 if found.get(model) is None:
                     found[model] = reason
