@@ -19,21 +19,27 @@ from __future__ import annotations
 from roost.core.contract.adapter import (
     ENTRY_POINT_GROUP,
     TASKS,
+    VERSION_FROM_ARTIFACT,
     AdapterContext,
     ModelAdapter,
     Training,
 )
 from roost.core.contract.artifacts import Manifest, load_artifact, save_artifact
+from roost.core.contract.outputs import PREDICTIONS, PROBABILITIES, Output
 from roost.core.errors import AdapterError, ArtifactError, RoostError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "PREDICTIONS",
+    "PROBABILITIES",
     "TASKS",
+    "VERSION_FROM_ARTIFACT",
     "AdapterContext",
     "AdapterError",
     "ArtifactError",
     "Manifest",
     "ModelAdapter",
+    "Output",
     "RoostError",
     "Training",
     "load_artifact",

@@ -1,4 +1,4 @@
-"""The `roost` command: serve, reload, stop, list, train, compare, batch-score."""
+"""The `roost` command: serve, reload, stop, models, train, diff, predict, keys."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roost.core.contract import artifacts
+from roost.core.contract.adapter import VERSION_FROM_ARTIFACT, AdapterContext
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.runtime.control.commands import reload_server, stop_server
 from roost.core.runtime.control.pidfile import pidfile_of
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
+from roost.core.security.key_file import load_ring
+from roost.core.security.keys_command import add_keys_parser, run_keys
 
 if TYPE_CHECKING:
     from roost.core.batch.job import BatchJob
@@ -66,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_diff(commands)
     _add_predict(commands)
+    add_keys_parser(commands)
     return parser
 
 
@@ -91,7 +95,9 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "diff",
         help="compare the installed artifact's predictions with a baseline artifact",
         description="Predict the same reference rows with the installed artifact "
-        "and a baseline; exit 1 if any prediction differs beyond the tolerance.",
+        "and a baseline and compare each declared output: numbers by relative "
+        "difference, labels by agreement, probabilities by absolute difference; "
+        "exit 1 if any output is beyond its limit.",
     )
     diff.add_argument("name", help="adapter name, e.g. house-prices")
     diff.add_argument(
@@ -111,7 +117,14 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--tolerance",
         type=float,
         default=0.05,
-        help="largest relative difference allowed per row (default: 0.05)",
+        help="largest difference allowed per row: relative for numbers, "
+        "absolute for probabilities (default: 0.05)",
+    )
+    diff.add_argument(
+        "--min-agreement",
+        type=float,
+        default=0.99,
+        help="smallest share of rows whose labels must agree (default: 0.99)",
     )
 
 
@@ -172,6 +185,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         for key in ("host", "port", "workers", "threads")
         if (value := getattr(args, key)) is not None
     }
+    if settings.api_keys_file is not None:
+        # A broken key file stops `roost serve` here, not each worker.
+        load_ring(settings.api_keys_file)
     RoostServer(settings.replace(**changes)).run()
     return 0
 
@@ -243,13 +259,45 @@ def _default_mark(
     return "pinned" if registry.pinned(entry.name) is not None else "newest"
 
 
+def _train_target(
+    settings: Settings, args: argparse.Namespace
+) -> tuple[AdapterEntry, AdapterContext]:
+    """The adapter version to train, and its context.
+
+    An adapter whose versions are its artifacts trains the `--version` asked
+    for, a new one or an existing one.
+    """
+    registry = _discover(settings)
+    for entry in registry.entries():
+        cls = entry.adapter_class
+        if entry.name == args.name and cls and cls.version == VERSION_FROM_ARTIFACT:
+            if not args.version:
+                raise ValueError(
+                    f"{args.name}'s versions are its artifacts: name the version "
+                    "to train with --version"
+                )
+            context = AdapterContext(
+                args.name,
+                args.version,
+                settings.model_dir,
+                dict(settings.adapter_options.get(args.name, {})),
+                settings.library_mismatch,
+            )
+            return dataclasses.replace(entry, version=args.version), context
+    entry = registry.lookup(args.name, args.version)
+    if entry.adapter_class is None or entry.version is None or entry.context is None:
+        raise ValueError(f"adapter {args.name!r} is broken: {entry.error}")
+    return entry, entry.context
+
+
 def _train(settings: Settings, args: argparse.Namespace) -> int:
-    entry: AdapterEntry = _discover(settings).lookup(args.name, args.version)
-    context = entry.context
-    if entry.adapter_class is None or entry.version is None or context is None:
-        print(f"roost: adapter {args.name!r} is broken: {entry.error}", file=sys.stderr)
+    try:
+        entry, context = _train_target(settings, args)
+    except ValueError as exc:
+        print(f"roost: {exc}", file=sys.stderr)
         return 1
     adapter_class = entry.adapter_class
+    assert adapter_class is not None  # noqa: S101 - checked by _train_target
     if not adapter_class.supports_training():
         print(
             f"roost: adapter {entry.name!r} does not support training", file=sys.stderr
@@ -269,8 +317,8 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
     training = adapter_class(context).train()
     manifest = artifacts.save_artifact(
         settings.model_dir,
-        entry.name,
-        entry.version,
+        context.name,
+        context.version,
         training.artifact,
         training.metrics,
     )
@@ -287,6 +335,10 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.tolerance < 0:
         raise ValueError(f"--tolerance must not be negative, got {args.tolerance}")
+    if not 0 <= args.min_agreement <= 1:
+        raise ValueError(
+            f"--min-agreement must be between 0 and 1, got {args.min_agreement}"
+        )
     report = run_diff(
         _discover(settings),
         args.name,
@@ -294,6 +346,7 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
         version=args.version,
         data=args.data,
         tolerance=args.tolerance,
+        min_agreement=args.min_agreement,
     )
     print(report.render())
     return 0 if report.passed else 1
@@ -365,6 +418,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         "diff": _diff,
         "predict": _predict,
         "train": _train,
+        "keys": lambda settings, args: run_keys(settings.api_keys_file, args),
     }
     return commands[args.command](settings, args)
 

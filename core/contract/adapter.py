@@ -11,17 +11,27 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from packaging.version import InvalidVersion, Version
 
 from roost.core.contract import artifacts
+from roost.core.contract.outputs import Output, check_outputs, default_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["AdapterContext", "ModelAdapter", "Training", "check_adapter_class"]
+__all__ = [
+    "VERSION_FROM_ARTIFACT",
+    "AdapterContext",
+    "ModelAdapter",
+    "Training",
+    "check_adapter_class",
+]
 
 #: Entry-point group in which adapter distributions register their class.
 ENTRY_POINT_GROUP = "roost.adapters"
 NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: What a model may be: `ModelAdapter.task` is one of these.
 TASKS = ("regression", "classification")
+#: `ModelAdapter.version` of an adapter whose versions are its trained
+#: artifacts: each manifest of its name in the model folder is one version.
+VERSION_FROM_ARTIFACT = "from-artifact"
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,9 @@ class ModelAdapter:
     task: ClassVar[str]
     input_schema: ClassVar[Mapping[str, Mapping[str, Any]]]
     description: ClassVar[str] = ""
+    #: What `predict` returns, named and typed (`roost.core.Output`); empty
+    #: means one `predictions` output (FP64 for a regressor).
+    outputs: ClassVar[tuple[Output, ...]] = ()
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context
@@ -83,7 +96,15 @@ class ModelAdapter:
         """
 
     def predict(self, frame: pd.DataFrame) -> Any:
-        """Return one prediction per row of `frame` (or a DataFrame of outputs)."""
+        """Return the outputs for every row of `frame`.
+
+        One declared output: a sequence with one value per row (a list,
+        Series or array; 2-D for an output with a width). Several: a mapping
+        of output name to such a sequence, or a DataFrame whose columns are
+        the 1-D outputs. An adapter whose `predict` also takes an `outputs`
+        keyword is told which outputs the request needs and may compute only
+        those.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement predict")
 
     def train(self) -> Training:
@@ -101,6 +122,11 @@ class ModelAdapter:
         means the adapter has none and the operator passes `--data`.
         """
         return None
+
+    @classmethod
+    def declared_outputs(cls) -> tuple[Output, ...]:
+        """The outputs this adapter declares, or the default for its task."""
+        return tuple(cls.outputs) if cls.outputs else default_outputs(cls.task)
 
     @classmethod
     def supports_training(cls) -> bool:
@@ -128,10 +154,12 @@ def check_adapter_class(plugin: object) -> type[ModelAdapter]:
             "(lowercase letters, digits and single hyphens)"
         )
     try:
-        Version(str(plugin.version))
+        if plugin.version != VERSION_FROM_ARTIFACT:
+            Version(str(plugin.version))
     except InvalidVersion:
         raise ValueError(
-            f"{plugin.__name__}.version {plugin.version!r} is not a PEP 440 version"
+            f"{plugin.__name__}.version {plugin.version!r} is not a PEP 440 version "
+            f"(or {VERSION_FROM_ARTIFACT!r})"
         ) from None
     if not isinstance(plugin.input_schema, Mapping) or not plugin.input_schema:
         raise ValueError(f"{plugin.__name__}.input_schema must be a non-empty mapping")
@@ -141,4 +169,6 @@ def check_adapter_class(plugin: object) -> type[ModelAdapter]:
         raise ValueError(
             f"{plugin.__name__}.task {plugin.task!r} is not one of {', '.join(TASKS)}"
         )
+    if plugin.outputs:
+        check_outputs(plugin.__name__, plugin.outputs)
     return plugin
