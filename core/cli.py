@@ -1,10 +1,11 @@
-"""The `roost` command: serve, models, train, compare, batch-score, keys, package."""
+"""The `roost` command: serve, reload, stop, models, train, diff, predict, package."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import importlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from roost.core.contract import artifacts
 from roost.core.contract.adapter import TASKS, VERSION_FROM_ARTIFACT, AdapterContext
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
+from roost.core.runtime.control.commands import reload_server, stop_server
+from roost.core.runtime.control.pidfile import pidfile_of
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
 from roost.core.security.key_file import load_ring
@@ -41,6 +44,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, help="gunicorn worker processes")
     serve.add_argument("--threads", type=int, help="threads per worker")
+    _add_control(
+        commands,
+        "reload",
+        "start new workers (adapters discovered anew), wait until they are "
+        "ready, then retire the old ones",
+        "seconds to wait for the new workers (default: 120)",
+    )
+    _add_control(
+        commands,
+        "stop",
+        "stop the server gracefully: accepted requests finish",
+        "seconds to wait for it to exit (default: ROOST_GRACEFUL_TIMEOUT + 30)",
+    )
 
     commands.add_parser("models", help="list installed adapters and whether they load")
 
@@ -57,6 +73,23 @@ def _parser() -> argparse.ArgumentParser:
     add_keys_parser(commands)
     _add_package(commands)
     return parser
+
+
+def _add_control(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    timeout_help: str,
+) -> None:
+    """Add a command that finds a running server through its pidfile."""
+    command = commands.add_parser(name, help=summary, description=summary + ".")
+    command.add_argument(
+        "--port", type=int, help="the server's port, naming its default pidfile"
+    )
+    command.add_argument(
+        "--pidfile", type=Path, help="the server's pidfile (default: ROOST_PIDFILE)"
+    )
+    command.add_argument("--timeout", type=float, help=timeout_help)
 
 
 def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -229,6 +262,35 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # A broken key file stops `roost serve` here, not each worker.
         load_ring(settings.api_keys_file)
     RoostServer(settings.replace(**changes)).run()
+    return 0
+
+
+def _pidfile(settings: Settings, args: argparse.Namespace) -> Path:
+    if args.pidfile is not None:
+        return Path(args.pidfile)
+    if args.port is not None:
+        settings = settings.replace(port=args.port)
+    return pidfile_of(settings, os.environ)
+
+
+def _timeout(args: argparse.Namespace, default: float) -> float:
+    if args.timeout is None:
+        return default
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {args.timeout}")
+    return float(args.timeout)
+
+
+def _reload(settings: Settings, args: argparse.Namespace) -> int:
+    outcome = reload_server(_pidfile(settings, args), _timeout(args, 120.0))
+    print(outcome.render())
+    return 0
+
+
+def _stop(settings: Settings, args: argparse.Namespace) -> int:
+    timeout = _timeout(args, settings.graceful_timeout + 30.0)
+    pid = stop_server(_pidfile(settings, args), timeout)
+    print(f"stopped: the server (PID {pid}) has exited")
     return 0
 
 
@@ -424,15 +486,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "package":  # reads no settings: it builds, serves nothing
         return _package(args)
     settings = Settings.from_env()
-    commands: dict[str, Callable[[], int]] = {
-        "serve": lambda: _serve(settings, args),
-        "models": lambda: _models(settings),
-        "diff": lambda: _diff(settings, args),
-        "predict": lambda: _predict(settings, args),
-        "keys": lambda: run_keys(settings.api_keys_file, args),
-        "train": lambda: _train(settings, args),
+    commands: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "serve": _serve,
+        "reload": _reload,
+        "stop": _stop,
+        "models": lambda settings, _args: _models(settings),
+        "diff": _diff,
+        "predict": _predict,
+        "train": _train,
+        "keys": lambda settings, args: run_keys(settings.api_keys_file, args),
     }
-    return commands[args.command]()
+    return commands[args.command](settings, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -179,6 +179,16 @@ class Settings:
             check=positive,
         ),
     )
+    pidfile: Path | None = field(
+        default=None,
+        metadata=setting(
+            "where `roost serve` writes the master's PID, which `roost reload` "
+            "and `roost stop` read",
+            parse=path_or_none,
+            shown="`roost-PORT.pid` in `$XDG_RUNTIME_DIR`, else in `roost-UID/` "
+            "in the temporary folder",
+        ),
+    )
     max_requests: int = field(
         default=0,
         metadata=setting(
