@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +36,7 @@ from roost.core.serving.intake import decode_records
 from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
 from roost.core.serving.readiness import Readiness
+from roost.core.serving.traffic import TrafficPlan
 
 __all__ = [
     "DataPlane",
@@ -114,12 +115,17 @@ class DataPlane:
         metrics: Metrics | None = None,
         batching: tuple[int, float] | None = None,
         observers: Sequence[PredictionObserver] = (),
+        traffic: TrafficPlan | None = None,
+        problems: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.registry = registry
         self.observers = list(observers)
         self.limits = limits or IntakeLimits()
         self.metrics = metrics or Metrics()
-        self.readiness = Readiness(registry)
+        self._traffic = traffic or TrafficPlan(registry, {})
+        self.readiness = Readiness(
+            registry, (*self._traffic.problems().items(), *problems)
+        )
         self._admission = admission
         self._regression = choose_regression_model(registry, default_model)
         self._lanes: dict[tuple[str, str], ModelLane] = {}
@@ -155,6 +161,20 @@ class DataPlane:
     def regression_model_or_none(self) -> str | None:
         """Name the model `regression_model` names; None when there is none."""
         return self._regression.name
+
+    def route(
+        self, name: str, version: str | None = None, routing_key: str | None = None
+    ) -> str | None:
+        """Name the version a request gets: its own, else its model's split's.
+
+        A versioned request is never split. None means the model's default.
+
+        Raises:
+            AdapterNotReadyError: the model's split names a missing version.
+        """
+        if version is not None:
+            return version
+        return self._traffic.choose(name, routing_key or None)
 
     def decode_records(
         self,
@@ -324,4 +344,5 @@ def build_dataplane(settings: Settings) -> DataPlane:
             if settings.batch_max_rows > 1
             else None
         ),
+        traffic=TrafficPlan(registry, settings.traffic),
     )
