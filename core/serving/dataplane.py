@@ -36,6 +36,7 @@ from roost.core.serving.intake import decode_records
 from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
 from roost.core.serving.readiness import Readiness
+from roost.core.serving.shadow import ShadowObserver
 from roost.core.serving.traffic import TrafficPlan
 
 __all__ = [
@@ -319,6 +320,10 @@ def build_dataplane(settings: Settings) -> DataPlane:
     """Discover and load every adapter; wire limits, admission and metrics."""
     registry = Registry.from_settings(settings)
     registry.load_all()
+    metrics = Metrics(settings.metrics_dir)
+    shadow = ShadowObserver(
+        registry, settings.shadow, metrics.shadow, settings.shadow_queue
+    )
     ready = sum(entry.ready for entry in registry.entries())
     logger.info(
         "%d of %d adapter version(s) ready in namespace %s",
@@ -338,11 +343,13 @@ def build_dataplane(settings: Settings) -> DataPlane:
         admission=Admission(
             settings.max_in_flight, settings.request_deadline, settings.queue_timeout
         ),
-        metrics=Metrics(settings.metrics_dir),
+        metrics=metrics,
         batching=(
             (settings.batch_max_rows, settings.batch_max_wait)
             if settings.batch_max_rows > 1
             else None
         ),
+        observers=[shadow] if settings.shadow else [],
         traffic=TrafficPlan(registry, settings.traffic),
+        problems=shadow.problems().items(),
     )
