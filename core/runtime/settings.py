@@ -157,6 +157,14 @@ class Settings:
             check=positive,
         ),
     )
+    traffic_file: Path | None = field(
+        default=None,
+        metadata=setting(
+            "a file of `ROOST_TRAFFIC=` and `ROOST_SHADOW=` lines that each "
+            "worker reads as it starts, in place of those variables",
+            parse=path_or_none,
+        ),
+    )
     adapter_options: Mapping[str, Mapping[str, Any]] = field(
         default_factory=dict,
         metadata=setting(

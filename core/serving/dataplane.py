@@ -29,6 +29,7 @@ from roost.core.errors import (
 from roost.core.runtime.logs import request_id_var
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
+from roost.core.runtime.traffic_file import with_traffic_file
 from roost.core.serving.admission import Admission
 from roost.core.serving.default_model import choose_regression_model
 from roost.core.serving.input_batch import InputBatch
@@ -318,6 +319,7 @@ def _wanted_outputs(
 
 def build_dataplane(settings: Settings) -> DataPlane:
     """Discover and load every adapter; wire limits, admission and metrics."""
+    settings, file_problem = with_traffic_file(settings)
     registry = Registry.from_settings(settings)
     registry.load_all()
     metrics = Metrics(settings.metrics_dir)
@@ -351,5 +353,8 @@ def build_dataplane(settings: Settings) -> DataPlane:
         ),
         observers=[shadow] if settings.shadow else [],
         traffic=TrafficPlan(registry, settings.traffic),
-        problems=shadow.problems().items(),
+        problems=[
+            *shadow.problems().items(),
+            *([("ROOST_TRAFFIC_FILE", file_problem)] if file_problem else []),
+        ],
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import statistics
 import time
 from collections import Counter
@@ -177,3 +179,42 @@ class TestShadow:
             )
             assert dropped > 0  # 40 requests outran a queue of 4
             assert _total(samples, "roost_shadow_duration_seconds_count") >= 5
+
+
+def _versions(server: RunningServer, requests: int = 20) -> set[str]:
+    """Return the versions that answered `requests` unversioned predictions."""
+    return {
+        server.post(PREDICT, json=[{"x": 1}]).headers["X-Model-Version"]
+        for _ in range(requests)
+    }
+
+
+class TestReload:
+    """A reload (SIGHUP) applies an edited traffic file."""
+
+    def test_sighup_applies_the_traffic_file(self, tmp_path: Path) -> None:
+        """Moving all traffic to 2.0 and shadowing 1.0 takes effect on a reload."""
+        path = tmp_path / "traffic"
+        path.write_text("ROOST_TRAFFIC=echo=1.0:1\n")
+        with run_server(
+            tmp_path,
+            workers=2,
+            ROOST_MODEL_DIR=tmp_path,
+            ROOST_TRAFFIC_FILE=path,
+            **TESTING,
+        ) as server:
+            assert _versions(server) == {"1.0"}
+            path.write_text("ROOST_TRAFFIC=echo=2.0:1\nROOST_SHADOW=echo=1.0\n")
+            os.kill(server.pid, signal.SIGHUP)
+            deadline = time.monotonic() + 60
+            while _versions(server) != {"2.0"}:
+                assert time.monotonic() < deadline, server.log_text()
+                time.sleep(0.2)
+            labels = {"version": "2.0", "shadow_version": "1.0"}
+            while (
+                _total(_scrape(server), "roost_shadow_compared_rows_total", **labels)
+                == 0
+            ):
+                assert time.monotonic() < deadline, server.get("/metrics").text
+                server.post(PREDICT, json=[{"x": 1}])
+                time.sleep(0.1)

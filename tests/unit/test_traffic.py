@@ -169,3 +169,20 @@ class TestRouting:
         assert "nosuch" in ready.text
         answer = client.simulate_post("/v1/models/echo/predict", json=[{"x": 1}])
         assert answer.status_code == 200
+
+    def test_an_unusable_traffic_file_is_reported(self, tmp_path: Path) -> None:
+        """A traffic file that cannot be read fails readiness, not the worker."""
+        client = _app(tmp_path, traffic_file=tmp_path / "missing")
+        ready = client.simulate_get("/health/ready")
+        assert "ROOST_TRAFFIC_FILE" in ready.text
+        answer = client.simulate_post("/v1/models/echo/predict", json=[{"x": 1}])
+        assert answer.status_code == 200
+
+    def test_the_traffic_file_sets_the_split(self, tmp_path: Path) -> None:
+        """The file's split replaces the environment's as the app is built."""
+        path = tmp_path / "traffic"
+        path.write_text("ROOST_TRAFFIC=echo=1.0:1\n")
+        client = _app(tmp_path, traffic={"echo": {"2.0": 1}}, traffic_file=path)
+        for _ in range(10):
+            answer = client.simulate_post("/v1/models/echo/predict", json=[{"x": 1}])
+            assert answer.headers["X-Model-Version"] == "1.0"
