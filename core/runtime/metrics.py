@@ -82,6 +82,19 @@ class Metrics:
             buckets=_BATCH_ROW_BUCKETS,
             registry=self._registry,
         )
+        self.payload_log_written = Counter(
+            "roost_payload_log_written_total",
+            "Predictions the payload log delivered, by sink (file, http).",
+            ["sink"],
+            registry=self._registry,
+        )
+        self.payload_log_dropped = Counter(
+            "roost_payload_log_dropped_total",
+            "Predictions the payload log dropped (queue full or delivery "
+            "failed), by sink.",
+            ["sink"],
+            registry=self._registry,
+        )
         self.ready = Gauge(
             "roost_adapter_ready",
             "1 when the adapter version is loaded and serving, else 0.",

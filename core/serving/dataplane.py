@@ -36,6 +36,7 @@ from roost.core.serving.input_batch import InputBatch
 from roost.core.serving.intake import decode_records
 from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
+from roost.core.serving.payload import build_payload_log
 from roost.core.serving.readiness import Readiness
 from roost.core.serving.shadow import ShadowObserver
 from roost.core.serving.traffic import TrafficPlan
@@ -333,6 +334,10 @@ def build_dataplane(settings: Settings) -> DataPlane:
         len(registry.entries()),
         settings.adapter_namespace,
     )
+    payload_log = build_payload_log(settings, metrics)
+    observers: list[PredictionObserver] = [] if payload_log is None else [payload_log]
+    if settings.shadow:
+        observers.append(shadow)
     return DataPlane(
         registry,
         default_model=settings.default_model,
@@ -351,7 +356,7 @@ def build_dataplane(settings: Settings) -> DataPlane:
             if settings.batch_max_rows > 1
             else None
         ),
-        observers=[shadow] if settings.shadow else [],
+        observers=observers,
         traffic=TrafficPlan(registry, settings.traffic),
         problems=[
             *shadow.problems().items(),
