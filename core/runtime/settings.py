@@ -34,7 +34,10 @@ from roost.core.runtime._setting import (
     path_or_none,
     pins,
     positive,
+    positive_weights,
     setting,
+    shadows,
+    splits,
     text,
     text_or_none,
     url_paths,
@@ -126,6 +129,41 @@ class Settings:
             "a pin to a version not installed makes that model's routes 503",
             parse=pins,
             shown="none (the newest)",
+        ),
+    )
+    traffic: Mapping[str, Mapping[str, float]] = field(
+        default_factory=dict,
+        metadata=setting(
+            "`name=version:weight,...;name=...`: splits requests that name no "
+            "version by weight; one `X-Routing-Key` always gets one version",
+            parse=splits,
+            check=positive_weights,
+            shown="none",
+        ),
+    )
+    shadow: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=setting(
+            "`name=version;...`: after each answer, also predict its rows with "
+            "this version and measure how far it is from the served one",
+            parse=shadows,
+            shown="none",
+        ),
+    )
+    shadow_queue: int = field(
+        default=256,
+        metadata=setting(
+            "shadow predictions a worker holds waiting; more are dropped",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    traffic_file: Path | None = field(
+        default=None,
+        metadata=setting(
+            "a file of `ROOST_TRAFFIC=` and `ROOST_SHADOW=` lines that each "
+            "worker reads as it starts, in place of those variables",
+            parse=path_or_none,
         ),
     )
     adapter_options: Mapping[str, Mapping[str, Any]] = field(
@@ -409,6 +447,11 @@ class Settings:
         for declared in declared_settings():
             if declared.check is not None:
                 declared.check(declared.name, getattr(self, declared.name))
+        if both := sorted(set(self.traffic) & set(self.pinned_versions)):
+            raise ValueError(
+                f"{', '.join(both)}: split by traffic and pinned; a split sets "
+                "the version requests that name none get, so drop one of them"
+            )
 
     @classmethod
     def for_profile(cls, profile: str, **overrides: Any) -> Settings:
