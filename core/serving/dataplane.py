@@ -26,6 +26,7 @@ from roost.core.errors import (
     BadRequestError,
     RequestValidationError,
 )
+from roost.core.monitoring.drift_observer import DriftObserver, reference_bins
 from roost.core.runtime.logs import request_id_var
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
@@ -306,6 +307,12 @@ def build_dataplane(settings: Settings) -> DataPlane:
         len(registry.entries()),
         settings.adapter_namespace,
     )
+    metrics = Metrics(settings.metrics_dir)
+    observers: list[PredictionObserver] = []
+    if settings.drift_queue > 0:
+        observers.append(
+            DriftObserver(reference_bins(registry), metrics, settings.drift_queue)
+        )
     return DataPlane(
         registry,
         default_model=settings.default_model,
@@ -318,10 +325,11 @@ def build_dataplane(settings: Settings) -> DataPlane:
         admission=Admission(
             settings.max_in_flight, settings.request_deadline, settings.queue_timeout
         ),
-        metrics=Metrics(settings.metrics_dir),
+        metrics=metrics,
         batching=(
             (settings.batch_max_rows, settings.batch_max_wait)
             if settings.batch_max_rows > 1
             else None
         ),
+        observers=observers,
     )

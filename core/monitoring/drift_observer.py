@@ -1,0 +1,168 @@
+"""Count live inputs per feature bin, off the request's thread.
+
+`DriftObserver` is a prediction observer: for each answered request of a
+model version that has reference rows, it puts the validated rows on a
+bounded queue and returns; its own thread bins them (`numpy.searchsorted`
+per number, an index lookup per category) and adds the counts to
+`roost_feature_bin_total`. When the queue is full the rows are dropped and
+`roost_drift_dropped_total` counts them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from prometheus_client import Counter
+from prometheus_client.metrics_core import Metric
+
+from roost.core.contract.registry import Registry
+from roost.core.monitoring.binning import ModelBins, bin_features
+from roost.core.monitoring.drift_gauge import drift_metrics
+from roost.core.runtime.metrics import Metrics
+
+__all__ = ["DriftObserver", "ObservedRows", "reference_bins"]
+
+logger = logging.getLogger(__name__)
+
+ModelKey = tuple[str, str]  # model, version
+#: Batches binned together at most, summing their counts first.
+_DRAIN = 64
+
+
+class ObservedRows(Protocol):
+    """What the observer reads of a prediction: who predicted which rows."""
+
+    @property
+    def name(self) -> str:
+        """The model's name."""
+
+    @property
+    def version(self) -> str:
+        """The model version that predicted."""
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The validated rows."""
+
+
+def reference_bins(registry: Registry) -> dict[ModelKey, ModelBins]:
+    """Draw bins from the reference rows of every ready adapter version.
+
+    An adapter without reference rows is left out; one whose
+    `reference_data()` fails or holds none of its inputs is logged and left out.
+    """
+    bins: dict[ModelKey, ModelBins] = {}
+    for entry in registry.entries():
+        adapter = entry.adapter
+        if not entry.ready or adapter is None or entry.version is None:
+            continue
+        try:
+            reference = adapter.reference_data()
+            if reference is None:
+                continue
+            bins[(entry.name, entry.version)] = bin_features(
+                reference, adapter.input_schema
+            )
+        except Exception as exc:  # noqa: BLE001 - an adapter's bug: no drift for it
+            logger.warning(
+                "no drift for %s %s: its reference rows cannot be binned: %s",
+                entry.name,
+                entry.version,
+                exc,
+            )
+    return bins
+
+
+class DriftObserver:
+    """Bins each validated batch of models with reference rows, in the background."""
+
+    def __init__(
+        self, bins: Mapping[ModelKey, ModelBins], metrics: Metrics, queue_size: int
+    ) -> None:
+        self.bins = dict(bins)
+        self._metrics = metrics
+        self._queue: queue.Queue[tuple[ModelKey, pd.DataFrame]] = queue.Queue(
+            queue_size
+        )
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+        self._counters: dict[ModelKey, dict[str, list[Counter]]] = {}
+        metrics.derive(self.drift_metrics)
+
+    def observe(self, record: ObservedRows) -> None:
+        """Queue the record's rows for binning; drop and count them when full."""
+        key = (record.name, record.version)
+        if key not in self.bins:
+            return
+        if self._thread is None:
+            self._start_thread()
+        try:
+            self._queue.put_nowait((key, record.frame))
+        except queue.Full:
+            self._metrics.drift_dropped.labels(*key).inc()
+
+    def flush(self) -> None:
+        """Wait until every queued batch is counted."""
+        self._queue.join()
+
+    def drift_metrics(self, collected: Sequence[Metric]) -> list[Metric]:
+        """Compute `roost_feature_drift` from the collected bin counts."""
+        return list(drift_metrics(self.bins, collected))
+
+    def _start_thread(self) -> None:
+        # NOTE: started on first use, in the worker, never in gunicorn's master.
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="roost-drift", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batches = [self._queue.get()]
+            while len(batches) < _DRAIN:
+                try:
+                    batches.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._count(batches)
+            except Exception:
+                logger.exception("drift: binning a batch failed")
+            finally:
+                for _ in batches:
+                    self._queue.task_done()
+
+    def _count(self, batches: list[tuple[ModelKey, pd.DataFrame]]) -> None:
+        sums: dict[ModelKey, dict[str, np.ndarray]] = {}
+        for key, frame in batches:
+            counts = self.bins[key].count(frame)
+            total = sums.setdefault(key, {})
+            for feature, values in counts.items():
+                total[feature] = total[feature] + values if feature in total else values
+        for key, features in sums.items():
+            counters = self._counters_for(key)
+            for feature, values in features.items():
+                for counter, value in zip(counters[feature], values, strict=True):
+                    if value:
+                        counter.inc(int(value))
+
+    def _counters_for(self, key: ModelKey) -> dict[str, list[Counter]]:
+        counters = self._counters.get(key)
+        if counters is None:
+            family = self._metrics.feature_bins
+            counters = {
+                bins.feature: [
+                    family.labels(*key, bins.feature, label) for label in bins.labels
+                ]
+                for bins in self.bins[key].features
+            }
+            self._counters[key] = counters
+        return counters
