@@ -26,7 +26,7 @@ from roost.core.monitoring.binning import ModelBins, bin_features
 from roost.core.monitoring.drift_gauge import drift_metrics
 from roost.core.runtime.metrics import Metrics
 
-__all__ = ["DriftObserver", "ObservedRows", "reference_bins"]
+__all__ = ["DriftObserver", "ObservedRows", "drift_observers", "reference_bins"]
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +166,17 @@ class DriftObserver:
             }
             self._counters[key] = counters
         return counters
+
+
+def drift_observers(
+    registry: Registry, metrics: Metrics, queue_size: int
+) -> list[DriftObserver]:
+    """Return the drift observer for the registry's adapters, if any has rows.
+
+    None when `queue_size` is 0 (drift tracking off) or no ready adapter
+    version has usable reference rows.
+    """
+    if queue_size <= 0:
+        return []
+    bins = reference_bins(registry)
+    return [DriftObserver(bins, metrics, queue_size)] if bins else []

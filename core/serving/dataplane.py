@@ -26,7 +26,7 @@ from roost.core.errors import (
     BadRequestError,
     RequestValidationError,
 )
-from roost.core.monitoring.drift_observer import DriftObserver, reference_bins
+from roost.core.monitoring.drift_observer import drift_observers
 from roost.core.runtime.logs import request_id_var
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
@@ -308,11 +308,6 @@ def build_dataplane(settings: Settings) -> DataPlane:
         settings.adapter_namespace,
     )
     metrics = Metrics(settings.metrics_dir)
-    observers: list[PredictionObserver] = []
-    if settings.drift_queue > 0:
-        observers.append(
-            DriftObserver(reference_bins(registry), metrics, settings.drift_queue)
-        )
     return DataPlane(
         registry,
         default_model=settings.default_model,
@@ -331,5 +326,5 @@ def build_dataplane(settings: Settings) -> DataPlane:
             if settings.batch_max_rows > 1
             else None
         ),
-        observers=observers,
+        observers=drift_observers(registry, metrics, settings.drift_queue),
     )

@@ -232,6 +232,13 @@ class TestDriftInTheApp:
         assert len(values) == len(FEATURES)
         assert max(values.values()) < 0.25
 
+    def test_no_observer_without_reference_rows(
+        self, testing_settings: Settings
+    ) -> None:
+        """The test adapters have no reference rows: nothing observes them."""
+        app = create_app(testing_settings)
+        assert app.dataplane.observers == []  # type: ignore[attr-defined]
+
     def test_a_queue_of_zero_turns_drift_off(
         self, house_prices_model_dir: Path
     ) -> None:
