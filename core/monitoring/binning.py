@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
@@ -78,31 +79,44 @@ class FeatureBins:
 
     def count(self, values: pd.Series | Sequence[Any]) -> np.ndarray:
         """Count `values` per bin (an int64 array, one entry per label)."""
-        column = values if isinstance(values, pd.Series) else pd.Series(values)
-        size = len(self.reference)
+        column = np.asarray(values, dtype=object if not self.numeric else None)
+        counts = np.zeros(len(self.reference), dtype=np.int64)
         if self.numeric:
-            numbers = pd.to_numeric(column, errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            )
+            numbers = _as_numbers(column)
             missing = np.isnan(numbers)
             places = np.searchsorted(self.edges, numbers[~missing], side="right")
-            counts = np.bincount(places, minlength=size)
-            counts[size - 1] = int(missing.sum())
-            return counts.astype(np.int64)
-        missing = column.isna().to_numpy()
-        present = column[~missing].astype(str)
-        index = pd.Index(self.categories)
-        places = index.get_indexer(pd.Index(present))
-        places[places < 0] = len(self.categories)  # <other>
-        counts = np.bincount(places, minlength=size)
-        counts[size - 1] = int(missing.sum())
-        return counts.astype(np.int64)
+            counts[: len(self.edges) + 1] = np.bincount(
+                places, minlength=len(self.edges) + 1
+            )
+            counts[-1] = int(missing.sum())
+            return counts
+        positions, other = self._positions, len(self.categories)
+        for value in column.tolist():
+            if value is None or value != value:  # noqa: PLR0124 - NaN is missing
+                counts[-1] += 1
+            else:
+                text = value if isinstance(value, str) else str(value)
+                counts[positions.get(text, other)] += 1
+        return counts
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {category: index for index, category in enumerate(self.categories)}
 
     def shares(self) -> np.ndarray:
         """Return the reference's share of rows per bin."""
         counts = np.asarray(self.reference, dtype=float)
         total = counts.sum()
         return counts / total if total else counts
+
+
+def _as_numbers(column: np.ndarray) -> np.ndarray:
+    """Return `column` as floats, anything not a number as NaN."""
+    try:
+        return np.asarray(column, dtype=float)
+    except (TypeError, ValueError):
+        numbers = pd.to_numeric(pd.Series(column), errors="coerce")
+        return numbers.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _unique_labels(categories: Sequence[str]) -> list[str]:

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-import numpy as np
 import pandas as pd
 from prometheus_client import Counter
 from prometheus_client.metrics_core import Metric
@@ -141,15 +140,15 @@ class DriftObserver:
                     self._queue.task_done()
 
     def _count(self, batches: list[tuple[ModelKey, pd.DataFrame]]) -> None:
-        sums: dict[ModelKey, dict[str, np.ndarray]] = {}
+        # NOTE: batches of one model are binned together: under a stream of
+        # one-row requests the cost goes per drain, not per request.
+        frames: dict[ModelKey, list[pd.DataFrame]] = {}
         for key, frame in batches:
-            counts = self.bins[key].count(frame)
-            total = sums.setdefault(key, {})
-            for feature, values in counts.items():
-                total[feature] = total[feature] + values if feature in total else values
-        for key, features in sums.items():
+            frames.setdefault(key, []).append(frame)
+        for key, parts in frames.items():
+            rows = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
             counters = self._counters_for(key)
-            for feature, values in features.items():
+            for feature, values in self.bins[key].count(rows).items():
                 for counter, value in zip(counters[feature], values, strict=True):
                     if value:
                         counter.inc(int(value))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -105,29 +107,49 @@ class TestDriftObserver:
 
     def test_a_full_queue_drops_and_counts(self) -> None:
         """While the thread is busy and the queue full, a batch is dropped."""
-        busy, release = threading.Event(), threading.Event()
-
-        class Stalling:
-            """A category value whose text waits until the test releases it."""
-
-            def __str__(self) -> str:
-                busy.set()
-                release.wait(10)
-                return "red"
-
         metrics = Metrics()
         observer = DriftObserver({KEY: bin_features(reference(), SCHEMA)}, metrics, 1)
-        stalled = pd.DataFrame({"size": [1.0], "colour": [Stalling()]})
-        observer.observe(Rows(*KEY, stalled))
-        assert busy.wait(10)
-        observer.observe(Rows(*KEY, reference()))  # fills the queue
-        observer.observe(Rows(*KEY, reference()))  # dropped
-        release.set()
+        with stalled(observer):
+            observer.observe(Rows(*KEY, reference()))  # fills the queue
+            observer.observe(Rows(*KEY, reference()))  # dropped
         observer.flush()
         assert samples(metrics, "roost_drift_dropped_total") == [
             ({"model": "shop", "version": "1.0"}, 1.0)
         ]
         assert rows_counted(metrics, "size") == 1001
+
+    def test_batches_waiting_together_are_counted_together(self) -> None:
+        """Ten one-row batches queued behind a busy thread add up to ten rows."""
+        metrics = Metrics()
+        observer = DriftObserver({KEY: bin_features(reference(), SCHEMA)}, metrics, 64)
+        with stalled(observer):
+            for size in range(10):
+                row = pd.DataFrame({"size": [990.0 + size], "colour": ["red"]})
+                observer.observe(Rows(*KEY, row))
+        observer.flush()
+        assert rows_counted(metrics, "size") == 11
+        assert rows_counted(metrics, "colour") == 11
+
+
+@contextmanager
+def stalled(observer: DriftObserver) -> Iterator[None]:
+    """Keep the observer's thread busy on a one-row batch until the block ends."""
+    busy, release = threading.Event(), threading.Event()
+
+    class Stalling:
+        """A category value whose text waits until the block ends."""
+
+        def __str__(self) -> str:
+            busy.set()
+            release.wait(10)
+            return "red"
+
+    observer.observe(Rows(*KEY, pd.DataFrame({"size": [1.0], "colour": [Stalling()]})))
+    assert busy.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
 
 
 class Referenced(ModelAdapter):
