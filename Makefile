@@ -4,6 +4,9 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 ADAPTERS := $(wildcard adapters/*/pyproject.toml)
+# Adapters with a model of their own to train; roost-sklearn (adapters/sklearn)
+# is the runtime of packaged models, which ship their artifact in their wheel.
+TRAINABLE := $(filter-out adapters/sklearn/pyproject.toml,$(ADAPTERS))
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP := $(VENV)/.test-installed
 FIXTURE_STAMP := $(VENV)/.fixtures-installed
@@ -41,7 +44,7 @@ $(FIXTURE_STAMP): $(TEST_STAMP) $(FIXTURE_SOURCES) $(CLIENT_SOURCES)
 	touch $@
 
 train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
-	$(foreach a,$(ADAPTERS),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
+	$(foreach a,$(TRAINABLE),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
 
 serve: train  ## serve every installed adapter on 127.0.0.1:$(PORT)
 	$(BIN)/roost serve --port $(PORT)

@@ -117,8 +117,8 @@ def requested_outputs(req: falcon.Request) -> list[str] | None:
 
     Absent or empty means every declared output.
     """
-    names = req.get_param_as_list("outputs", default=None)
-    if not names:
-        return None
-    chosen = [name.strip() for name in names if name.strip()]
+    values = req.get_param_as_list("outputs", default=None) or []
+    chosen = [
+        name.strip() for value in values for name in value.split(",") if name.strip()
+    ]
     return chosen or None

@@ -1,16 +1,18 @@
-"""The `roost` command: serve, list models, train, compare, batch-score, drift, keys."""
+"""The `roost` command: serve, models, train, diff, predict, drift, keys, package."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roost.core.contract import artifacts
+from roost.core.contract.adapter import TASKS, VERSION_FROM_ARTIFACT, AdapterContext
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.runtime.logs import configure_logging
@@ -54,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_predict(commands)
     _add_drift(commands)
     add_keys_parser(commands)
+    _add_package(commands)
     return parser
 
 
@@ -170,6 +173,77 @@ def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
+def _add_package(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    package = commands.add_parser(
+        "package",
+        help="turn a fitted scikit-learn model into an installable adapter wheel",
+        description="Build one wheel serving a fitted scikit-learn model (a .skops "
+        "or joblib file) with roost-sklearn: input schema inferred from the data, "
+        "outputs declared, the artifact in skops form with its sha256, reference "
+        "rows. Prints the wheel's path as the last line.",
+    )
+    package.add_argument("--model", type=Path, required=True, help=".skops or joblib")
+    package.add_argument(
+        "--data", type=Path, required=True, help="CSV or Parquet with the inputs"
+    )
+    package.add_argument("--name", required=True, help="URL name, e.g. house-band")
+    package.add_argument("--version", required=True, help="PEP 440, e.g. 1.0.0")
+    package.add_argument("--task", choices=TASKS, help="default: what the estimator is")
+    package.add_argument("--target", help="a column of the data to drop")
+    package.add_argument(
+        "--output", type=Path, default=Path("dist"), help="folder (default: dist/)"
+    )
+    package.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="a type skops does not trust by itself that the artifact may hold "
+        "(repeat for each)",
+    )
+    package.add_argument(
+        "--max-categories",
+        type=int,
+        metavar="N",
+        help="string columns with at most N distinct values accept only those "
+        "(default: 20; 0: none)",
+    )
+    package.add_argument(
+        "--bounds", action="store_true", help="numbers keep within the data's range"
+    )
+    package.add_argument("--description", default="", help="one sentence")
+
+
+def _package(args: argparse.Namespace) -> int:
+    # NOTE: roost-sklearn is a separate distribution; core never imports it
+    # at module level, and works without it for every other command.
+    try:
+        packaging = importlib.import_module("roost_sklearn.packaging")
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            f"roost package needs roost-sklearn ({exc}): pip install roost-sklearn "
+            "(from a roost checkout: pip install ./adapters/sklearn)"
+        ) from None
+    limit = args.max_categories  # None: roost-sklearn's default
+    request = packaging.PackageRequest(
+        model=args.model,
+        data=args.data,
+        name=args.name,
+        version=args.version,
+        task=args.task,
+        target=args.target,
+        output=args.output,
+        trust=tuple(args.trust),
+        bounds=args.bounds,
+        description=args.description,
+        **({} if limit is None else {"max_categories": limit}),
+    )
+    print(packaging.package_model(request))
+    return 0
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from roost.core.runtime.server import RoostServer  # noqa: PLC0415 - gunicorn only when serving
 
@@ -223,13 +297,45 @@ def _default_mark(
     return "pinned" if registry.pinned(entry.name) is not None else "newest"
 
 
+def _train_target(
+    settings: Settings, args: argparse.Namespace
+) -> tuple[AdapterEntry, AdapterContext]:
+    """The adapter version to train, and its context.
+
+    An adapter whose versions are its artifacts trains the `--version` asked
+    for, a new one or an existing one.
+    """
+    registry = _discover(settings)
+    for entry in registry.entries():
+        cls = entry.adapter_class
+        if entry.name == args.name and cls and cls.version == VERSION_FROM_ARTIFACT:
+            if not args.version:
+                raise ValueError(
+                    f"{args.name}'s versions are its artifacts: name the version "
+                    "to train with --version"
+                )
+            context = AdapterContext(
+                args.name,
+                args.version,
+                settings.model_dir,
+                dict(settings.adapter_options.get(args.name, {})),
+                settings.library_mismatch,
+            )
+            return dataclasses.replace(entry, version=args.version), context
+    entry = registry.lookup(args.name, args.version)
+    if entry.adapter_class is None or entry.version is None or entry.context is None:
+        raise ValueError(f"adapter {args.name!r} is broken: {entry.error}")
+    return entry, entry.context
+
+
 def _train(settings: Settings, args: argparse.Namespace) -> int:
-    entry: AdapterEntry = _discover(settings).lookup(args.name, args.version)
-    context = entry.context
-    if entry.adapter_class is None or entry.version is None or context is None:
-        print(f"roost: adapter {args.name!r} is broken: {entry.error}", file=sys.stderr)
+    try:
+        entry, context = _train_target(settings, args)
+    except ValueError as exc:
+        print(f"roost: {exc}", file=sys.stderr)
         return 1
     adapter_class = entry.adapter_class
+    assert adapter_class is not None  # noqa: S101 - checked by _train_target
     if not adapter_class.supports_training():
         print(
             f"roost: adapter {entry.name!r} does not support training", file=sys.stderr
@@ -249,8 +355,8 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
     training = adapter_class(context).train()
     manifest = artifacts.save_artifact(
         settings.model_dir,
-        entry.name,
-        entry.version,
+        context.name,
+        context.version,
         training.artifact,
         training.metrics,
     )
@@ -359,24 +465,27 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one per command
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "package":  # reads no settings: it builds, serves nothing
+        return _package(args)
+    settings = Settings.from_env()
+    commands: dict[str, Callable[[], int]] = {
+        "serve": lambda: _serve(settings, args),
+        "models": lambda: _models(settings),
+        "diff": lambda: _diff(settings, args),
+        "predict": lambda: _predict(settings, args),
+        "drift": lambda: _drift(settings, args),
+        "keys": lambda: run_keys(settings.api_keys_file, args),
+        "train": lambda: _train(settings, args),
+    }
+    return commands[args.command]()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
-        if args.command == "serve":
-            return _serve(settings, args)
-        if args.command == "models":
-            return _models(settings)
-        if args.command == "diff":
-            return _diff(settings, args)
-        if args.command == "predict":
-            return _predict(settings, args)
-        if args.command == "drift":
-            return _drift(settings, args)
-        if args.command == "keys":
-            return run_keys(settings.api_keys_file, args)
-        return _train(settings, args)
+        return _run(args)
     except (RoostError, ValueError) as exc:
         print(f"roost: {exc}", file=sys.stderr)
         return 1

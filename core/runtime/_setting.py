@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "METADATA_KEY",
@@ -21,6 +22,7 @@ __all__ = [
     "Setting",
     "absolute_url_paths",
     "between",
+    "http_url_or_none",
     "integer",
     "lowercase",
     "not_negative",
@@ -219,6 +221,15 @@ def between(low: int, high: int) -> Check:
             raise ValueError(f"{name} must be between {low} and {high}, got {value}")
 
     return check
+
+
+def http_url_or_none(name: str, value: Any) -> None:
+    """Check that a value is None or an absolute http(s) URL."""
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be an http:// or https:// URL, got {value!r}")
 
 
 def positive(name: str, value: Any) -> None:

@@ -95,6 +95,19 @@ class Metrics:
             buckets=_BATCH_ROW_BUCKETS,
             registry=self._registry,
         )
+        self.payload_log_written = Counter(
+            "roost_payload_log_written_total",
+            "Predictions the payload log delivered, by sink (file, http).",
+            ["sink"],
+            registry=self._registry,
+        )
+        self.payload_log_dropped = Counter(
+            "roost_payload_log_dropped_total",
+            "Predictions the payload log dropped (queue full or delivery "
+            "failed), by sink.",
+            ["sink"],
+            registry=self._registry,
+        )
         self.feature_bins = Counter(
             "roost_feature_bin",
             "Validated input rows per bin of each feature (bins drawn from the "

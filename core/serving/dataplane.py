@@ -36,6 +36,7 @@ from roost.core.serving.input_batch import InputBatch
 from roost.core.serving.intake import decode_records
 from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
+from roost.core.serving.payload import build_payload_log
 from roost.core.serving.readiness import Readiness
 
 __all__ = [
@@ -308,6 +309,7 @@ def build_dataplane(settings: Settings) -> DataPlane:
         settings.adapter_namespace,
     )
     metrics = Metrics(settings.metrics_dir)
+    payload_log = build_payload_log(settings, metrics)
     return DataPlane(
         registry,
         default_model=settings.default_model,
@@ -326,5 +328,8 @@ def build_dataplane(settings: Settings) -> DataPlane:
             if settings.batch_max_rows > 1
             else None
         ),
-        observers=drift_observers(registry, metrics, settings.drift_queue),
+        observers=[
+            *([] if payload_log is None else [payload_log]),
+            *drift_observers(registry, metrics, settings.drift_queue),
+        ],
     )

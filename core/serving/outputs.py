@@ -95,6 +95,8 @@ def _by_name(raw: Any, declared: Sequence[Output]) -> Mapping[str, Any]:
     if isinstance(raw, Mapping):
         return raw
     if isinstance(raw, pd.DataFrame):
+        if len(raw.columns) == 1 and len(declared) == 1:
+            return {declared[0].name: raw.iloc[:, 0]}  # one column, one output
         return {str(column): raw[column] for column in raw.columns}
     return {declared[0].name: raw}
 

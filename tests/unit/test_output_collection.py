@@ -40,6 +40,14 @@ class TestCollectOutputs:
             "probabilities": [[0.4, 0.6], [0.7, 0.3]],
         }
 
+    def test_one_column_frame_is_the_one_output(self) -> None:
+        """A one-column DataFrame answers a one-output model, whatever its name."""
+        answer = pd.DataFrame({"SalePrice": [1.0, 2.0]})
+        declared = (Output.number(),)
+        assert collect_outputs(answer, declared, 2, declared) == {
+            "predictions": [1.0, 2.0]
+        }
+
     def test_numpy_labels_become_python_values(self) -> None:
         """Integer classes from numpy come out as plain ints."""
         declared = (Output.label([0, 1]),)

@@ -486,6 +486,10 @@ class TestDeclaration:
             "metrics_dir": "/srv/metrics",
             "api_keys_file": "/srv/keys.jsonl",
             "api_keys_exempt": "/health",
+            "payload_log": "/srv/payload.jsonl",
+            "payload_log_url": "http://collector:8080/",
+            "payload_log_sample": "0.25",
+            "payload_log_namespace": "ml",
         }
         defaults = Settings.from_env({})
         for setting in declared_settings():
