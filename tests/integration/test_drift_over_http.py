@@ -112,17 +112,18 @@ def rows_counted_by(metrics_dir: Path, pid: int, scratch: Path) -> float:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(
     tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
 ) -> Iterator[RunningServer]:
-    """house-prices on two workers, sharing metrics in a known folder."""
+    """A fresh house-prices server on two workers: metrics, a payload log."""
     folder = tmp_path_factory.mktemp("drift-server")
     with run_server(
         folder,
         workers=2,
         ROOST_MODEL_DIR=house_prices_model_dir,
         ROOST_METRICS_DIR=folder / "metrics",
+        ROOST_PAYLOAD_LOG=folder / "payload.jsonl",
         ROOST_LOG_LEVEL="info",
     ) as running:
         wait_for_workers(running, 2)
@@ -155,6 +156,39 @@ class TestFeatureDrift:
         ]
         assert all(rows > 0 for rows in per_worker), per_worker
         assert sum(per_worker) == 2 * valid
+
+    def test_roost_drift_on_the_payload_log_agrees_with_metrics(
+        self, server: RunningServer, house_prices_model_dir: Path
+    ) -> None:
+        """The server's own payload log gives the PSI /metrics shows, per feature."""
+        records = reference_records(400)
+        post_all(server, records)
+        post_all(server, shifted(records))
+        log = server.log.parent / "payload.jsonl"
+        deadline = time.monotonic() + 30
+        while True:
+            drift, rows = scrape(server.get("/metrics").text)
+            logged = sum(
+                len(orjson.loads(line)["inputs"])
+                for line in log.read_bytes().splitlines()
+            )
+            if len(set(rows.values())) == 1 and logged == next(iter(rows.values())):
+                break
+            assert time.monotonic() < deadline, (rows, logged)
+            time.sleep(0.2)
+        done = subprocess.run(
+            roost_command("drift", MODEL, "--log", str(log)),
+            env=roost_env(ROOST_MODEL_DIR=house_prices_model_dir),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        table = done.stdout.splitlines()[2:]
+        printed = {line.split()[0]: float(line.split()[1]) for line in table}
+        assert printed == pytest.approx(drift, abs=1e-4)
+        assert printed[SHIFTED] > 0.25
 
 
 def write_log(path: Path, records: list[dict[str, Any]]) -> None:
