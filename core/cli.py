@@ -1,4 +1,4 @@
-"""The `roost` command: serve, reload, stop, models, train, diff, predict, package."""
+"""The `roost` command: serving, models, batch scoring, drift, keys, packaging."""
 
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_diff(commands)
     _add_predict(commands)
+    _add_drift(commands)
     add_keys_parser(commands)
     _add_package(commands)
     return parser
@@ -177,6 +178,32 @@ def _add_predict(
     )
     predict.add_argument("--overwrite", action="store_true", help="replace outputs")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    drift = commands.add_parser(
+        "drift",
+        help="compare a payload log's inputs with the adapter's reference rows",
+        description="Bin each input feature as roost_feature_drift does and print "
+        "its population stability index against the adapter's reference rows: "
+        "below 0.1 stable, 0.1 to 0.25 moderate, above 0.25 a shift.",
+    )
+    drift.add_argument("name", help="adapter name, e.g. house-prices")
+    drift.add_argument(
+        "--log",
+        type=Path,
+        action="append",
+        required=True,
+        help="a payload log file (JSON lines); repeat for several files",
+    )
+    drift.add_argument(
+        "--version",
+        help="the version whose reference rows and log lines count "
+        "(default: the newest installed; log lines of every version)",
+    )
+    drift.add_argument(
+        "--html", type=Path, metavar="OUT", help="also write an HTML report here"
+    )
 
 
 def _add_package(
@@ -425,6 +452,24 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def _drift(settings: Settings, args: argparse.Namespace) -> int:
+    from roost.core.monitoring.drift_report import render_html  # noqa: PLC0415
+    from roost.core.monitoring.payload_drift import run_drift  # noqa: PLC0415
+
+    try:
+        report = run_drift(_discover(settings), args.name, args.log, args.version)
+    except OSError as exc:
+        raise ValueError(f"cannot read the payload log: {exc}") from exc
+    print(report.render())
+    if args.html is not None:
+        try:
+            args.html.write_text(render_html(report), encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot write the report: {exc}") from exc
+        print(f"report       {args.html}")
+    return 0
+
+
 def _batch_job(settings: Settings, args: argparse.Namespace) -> BatchJob:
     from roost.core.batch.job import BatchJob  # noqa: PLC0415 - batch modules on use
 
@@ -495,6 +540,7 @@ def _run(args: argparse.Namespace) -> int:
         "predict": _predict,
         "train": _train,
         "keys": lambda settings, args: run_keys(settings.api_keys_file, args),
+        "drift": _drift,
     }
     return commands[args.command](settings, args)
 

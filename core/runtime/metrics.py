@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from prometheus_client import (
@@ -12,8 +13,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
-__all__ = ["CONTENT_TYPE", "Metrics", "ShadowMetrics"]
+__all__ = ["CONTENT_TYPE", "Derivation", "Metrics", "ShadowMetrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LATENCY_BUCKETS = (
@@ -36,6 +39,19 @@ _LATENCY_BUCKETS = (
 _DIFFERENCE_BUCKETS = (0, 0.0001, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1)
 
 _BATCH_ROW_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096, 16384)
+
+#: Computes more metrics from the collected ones (merged over every worker).
+Derivation = Callable[[Sequence[Metric]], Iterable[Metric]]
+
+
+class _Collected(Collector):
+    """Metrics already collected, handed to the exposition as they are."""
+
+    def __init__(self, metrics: list[Metric]) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._metrics)
 
 
 class Metrics:
@@ -95,6 +111,20 @@ class Metrics:
             ["sink"],
             registry=self._registry,
         )
+        self.feature_bins = Counter(
+            "roost_feature_bin",
+            "Validated input rows per bin of each feature (bins drawn from the "
+            "model's reference rows).",
+            ["model", "version", "feature", "bin"],
+            registry=self._registry,
+        )
+        self.drift_dropped = Counter(
+            "roost_drift_dropped",
+            "Validated batches left unbinned because the drift queue was full.",
+            ["model", "version"],
+            registry=self._registry,
+        )
+        self._derivations: list[Derivation] = []
         self.ready = Gauge(
             "roost_adapter_ready",
             "1 when the adapter version is loaded and serving, else 0.",
@@ -105,13 +135,28 @@ class Metrics:
 
         self.shadow = ShadowMetrics(self._registry)
 
+    def derive(self, derivation: Derivation) -> None:
+        """Add metrics computed at scrape time from the collected ones."""
+        self._derivations.append(derivation)
+
     def render(self) -> bytes:
         """Return the exposition text for every worker (or this process)."""
         if self._multiprocess_dir is None:
-            return bytes(generate_latest(self._registry))
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=str(self._multiprocess_dir))
-        return bytes(generate_latest(registry))
+            source = self._registry
+        else:
+            source = CollectorRegistry()
+            multiprocess.MultiProcessCollector(source, path=str(self._multiprocess_dir))
+        if not self._derivations:
+            return bytes(generate_latest(source))
+        collected = list(source.collect())
+        derived = [
+            metric
+            for derivation in self._derivations
+            for metric in derivation(collected)
+        ]
+        exposition = CollectorRegistry(auto_describe=False)
+        exposition.register(_Collected(collected + derived))
+        return bytes(generate_latest(exposition))
 
 
 class ShadowMetrics:

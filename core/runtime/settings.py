@@ -355,6 +355,15 @@ class Settings:
             shown=f"`{','.join(KEYLESS_PATHS)}`",
         ),
     )
+    drift_queue: int = field(
+        default=64,
+        metadata=setting(
+            "validated batches waiting to be binned for `roost_feature_drift` "
+            "(dropped beyond, and counted); 0 turns drift tracking off",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
     metrics_dir: Path | None = field(
         default=None,
         metadata=setting(

@@ -26,6 +26,7 @@ from roost.core.errors import (
     BadRequestError,
     RequestValidationError,
 )
+from roost.core.monitoring.drift_observer import drift_observers
 from roost.core.runtime.logs import request_id_var
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
@@ -356,7 +357,10 @@ def build_dataplane(settings: Settings) -> DataPlane:
             if settings.batch_max_rows > 1
             else None
         ),
-        observers=observers,
+        observers=[
+            *observers,
+            *drift_observers(registry, metrics, settings.drift_queue),
+        ],
         traffic=TrafficPlan(registry, settings.traffic),
         problems=[
             *shadow.problems().items(),

@@ -76,6 +76,7 @@ class TestDefaults:
                 "library_mismatch 'ignore' is not one of ('warn', 'refuse')",
             ),
             ("max_requests", -1, "max_requests must not be negative, got -1"),
+            ("drift_queue", -1, "drift_queue must not be negative, got -1"),
             ("port", -1, "port must be between 0 and 65535, got -1"),
             ("workers", 0, "workers must be positive, got 0"),
             ("threads", 0, "threads must be positive, got 0"),
@@ -94,6 +95,12 @@ class TestDefaults:
         """An invalid value raises ValueError naming the field and the value."""
         with pytest.raises(ValueError, match=re.escape(message)):
             Settings(**{field: value})
+
+    def test_drift_queue(self) -> None:
+        """ROOST_DRIFT_QUEUE sizes the drift queue, 64 by default; 0 is allowed."""
+        assert Settings().drift_queue == 64
+        assert Settings.from_env({"ROOST_DRIFT_QUEUE": "0"}).drift_queue == 0
+        assert Settings.from_env({"ROOST_DRIFT_QUEUE": "500"}).drift_queue == 500
 
     def test_a_request_deadline_of_zero_means_none(self) -> None:
         """0 is accepted: predictions then run without a deadline."""
