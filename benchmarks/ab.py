@@ -7,6 +7,7 @@ sign in every pair. Usage (with roost's interpreter):
 
     .venv/bin/python benchmarks/ab.py --b ROOST_REQUEST_DEADLINE=0
     .venv/bin/python benchmarks/ab.py --b ROOST_MAX_IN_FLIGHT=1 --sizes 1,1000
+    .venv/bin/python benchmarks/ab.py --body rows --sizes 1,100,1000
 
 Both servers run `roost serve` with the benchmark's roost settings (see
 lineup.py) plus their own `VAR=VALUE`s, at the same time, on free ports.
@@ -48,6 +49,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--a", action="append", default=[], metavar="VAR=VALUE")
     parser.add_argument("--b", action="append", default=[], metavar="VAR=VALUE")
     parser.add_argument("--sizes", default="1,1000", help="records per request")
+    parser.add_argument(
+        "--body",
+        choices=("roost", "rows"),
+        default="roost",
+        help="records of the 24 model inputs (roost) or whole test.csv rows (rows)",
+    )
     parser.add_argument("--pairs", type=int, default=5, help="A/B runs per size")
     parser.add_argument("--duration", type=float, default=4.0, help="s per run")
     parser.add_argument("--connections", type=int, default=8)
@@ -99,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for side, launch in launches.items()
         }
         for size in args.sizes:
-            body = payload_dir / f"roost-{size}.json"
+            body = payload_dir / f"{args.body}-{size}.json"
             totals = {side: [0, 0.0, 0] for side in servers}
             for pair in range(args.pairs):
                 order = ("A", "B") if pair % 2 == 0 else ("B", "A")

@@ -312,7 +312,8 @@ def facts(
         "gthread (roost's options and default threads, ROOST_PROFILE=production), "
         f"seed on gunicorn sync, MLServer parallel_workers={args.workers}",
         "payloads": f"{', '.join(map(str, args.sizes))} records: the first valid "
-        f"houses of test.csv ({timing['valid_houses']} valid), the 24 model inputs",
+        f"houses of test.csv ({timing['valid_houses']} valid), the 24 model inputs "
+        "(whole rows: test.csv's 79 columns but Id)",
         "in-process timing": f"fastest of {args.repeats} loops of ~0.05 s each "
         "(wall time in the table; CPU time for the overhead)",
         "roost venv": f"{ctx.roost_python.parent.parent} ({python_version}): "

@@ -5,10 +5,12 @@ the house-prices adapter; the driver itself needs only the standard library):
 
     python benchmarks/workload.py --model-dir DIR --out DIR --sizes 1,10,100,1000
 
-For every size N it writes two bodies holding the same first N valid houses of
-the packaged test.csv (the 24 model inputs, missing values as null):
-`roost-N.json`, a JSON list of records (roost's and the seed's
-`/v1/predict/regression`), and `v2-N.json`, an Open Inference Protocol (V2)
+For every size N it writes three bodies holding the same first N valid houses
+of the packaged test.csv (missing values as null): `roost-N.json`, a JSON list
+of records of the 24 model inputs (roost's and the seed's
+`/v1/predict/regression`), `rows-N.json`, the same houses as whole rows, as the
+seed's own client posts them (test.csv's 79 columns but Id, the 24 inputs
+typed as in `roost-N.json`), and `v2-N.json`, an Open Inference Protocol (V2)
 request with the pandas content type (MLServer). It then times, best of
 several repeats, the adapter's own `predict` (compiled and pipeline engines)
 on the frame roost's validator builds from those rows, and the bare
@@ -59,16 +61,24 @@ def _json_value(var: str, value: Any) -> Any:
     return str(value)
 
 
-def valid_houses() -> list[Record]:
-    """Return every test.csv house that passes the adapter's input schema."""
-    frame = load_dataset("test.csv")[list(config.FEATURES)]
+def valid_houses() -> tuple[list[Record], list[Record]]:
+    """Return every test.csv house that passes the adapter's input schema.
+
+    Each house twice: its 24 model inputs, and its whole row (every column
+    but Id, as pandas writes it to JSON, the inputs as in the first form).
+    """
+    table = load_dataset("test.csv").drop(columns=["Id"])
+    whole: list[Record] = json.loads(table.to_json(orient="records"))
     validator = Validator(INPUT_SCHEMA)
-    houses = []
-    for row in frame.to_dict(orient="records"):
+    houses, rows = [], []
+    for row, raw in zip(
+        table[list(config.FEATURES)].to_dict(orient="records"), whole, strict=True
+    ):
         record = {var: _json_value(var, row[var]) for var in config.FEATURES}
         if validator.validate(record):
             houses.append(record)
-    return houses
+            rows.append({**raw, **record})
+    return houses, rows
 
 
 def v2_request(records: Sequence[Record]) -> dict[str, Any]:
@@ -165,14 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
-    houses = valid_houses()
+    houses, rows = valid_houses()
     if max(sizes) > len(houses):
         parser.error(f"only {len(houses)} valid houses in test.csv")
     args.out.mkdir(parents=True, exist_ok=True)
     for size in sizes:
-        rows = houses[:size]
-        (args.out / f"roost-{size}.json").write_text(json.dumps(rows))
-        (args.out / f"v2-{size}.json").write_text(json.dumps(v2_request(rows)))
+        first = houses[:size]
+        (args.out / f"roost-{size}.json").write_text(json.dumps(first))
+        (args.out / f"rows-{size}.json").write_text(json.dumps(rows[:size]))
+        (args.out / f"v2-{size}.json").write_text(json.dumps(v2_request(first)))
     summary = time_predictions(args.model_dir, houses, sizes, args.repeats)
     summary["valid_houses"] = len(houses)
     json.dump(summary, sys.stdout)
