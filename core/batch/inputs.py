@@ -173,7 +173,17 @@ def iter_batches(
 
     wanted = [*columns, id_column] if id_column else list(columns)
     if piece.format == "parquet":
-        parquet = pq.ParquetFile(piece.path)
+        schema = pq.read_schema(piece.path)
+        # NOTE: labels stay dictionaries: each distinct one is decoded and
+        # checked once, not once per row.
+        labels = [
+            field.name
+            for field in schema
+            if field.name in columns
+            and field.name != id_column
+            and str(field.type) in {"string", "large_string"}
+        ]
+        parquet = pq.ParquetFile(piece.path, read_dictionary=labels)
         present = _present(parquet.schema_arrow.names, wanted)
         _check_id(piece.path, present, id_column)
         if not piece.row_groups:
