@@ -168,6 +168,9 @@ def _read(check: ColumnarCheck, dtype: str, array: pa.Array) -> _Column | None:
     kind = array.type
     if pa.types.is_null(kind):
         return _none(dtype, len(array)), np.full(len(array), check.nullable)
+    if check.kind in _NUMERIC and pa.types.is_dictionary(kind):
+        array = array.dictionary_decode()  # number texts read as labels
+        kind = array.type
     textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
     if check.kind in _NUMERIC:
         if pa.types.is_integer(kind) or pa.types.is_floating(kind):

@@ -35,6 +35,7 @@ COLUMNS: dict[str, list[pa.Array]] = {
         pa.array([0.0, 5.0, 2.5, math.nan, math.inf, None, 1e300, 99.0]),
         pa.array(["0", "5", " 6", "+7", "1e1", "lots", None, "123456789012345678"]),
         pa.array([1, 2, 3, 4, 5, 6, 7, 8], type=pa.uint8()),
+        pa.array(["1", "2", "x", None, "1", "2", "300", "4"]).dictionary_encode(),
     ],
     "size": [
         pa.array([None, 1, -4, 2**53 + 1, 0, None, 3, 9], type=pa.int64()),
@@ -119,7 +120,7 @@ class TestArrowValidator:
     def test_reads_files_columns_without_the_records_path(self) -> None:
         """Numbers, number texts and labels are read column-wise, nulls included."""
         validator = RecordValidator(SCHEMA)
-        for choice in ({}, {"count": 2, "ratio": 2, "label": 1, "note": 1}):
+        for choice in ({}, {"count": 4, "ratio": 2, "label": 1, "note": 1}):
             assert ArrowValidator(validator, SCHEMA).validate(_batch(choice))
 
     def test_a_batch_of_valid_rows_needs_no_records(self) -> None:
