@@ -260,23 +260,26 @@ def report(
         f"Dask cluster's); each engine's fastest of {repeat} run(s), with the "
         "spread of rows/s over all of them. CPU seconds are user + system "
         "time of the whole process tree: with other work on the machine, "
-        "wall time suffers and CPU time does not. The summary is `roost "
+        "wall time suffers and CPU time does not: rows per CPU second is "
+        "what one idle core would give a one-core process. The summary is `roost "
         "predict`'s own line, timed from the first piece (no start-up).",
         "",
         "| engine | seconds | rows/s | rows/s, all runs | CPU seconds | "
-        "peak memory (MB) | summary |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "rows per CPU second | peak memory (MB) | summary |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for engine in engines:
         run = engine.best
         lines.append(
             f"| {run.engine} | {run.seconds:,.1f} | {run.rows_per_second:,.0f} | "
             f"{engine.spread()} | {run.cpu_seconds:,.1f} | "
-            f"{run.peak_rss / MB:,.0f} | {run.summary} |"
+            f"{rows / run.cpu_seconds:,.0f} | {run.peak_rss / MB:,.0f} | "
+            f"{run.summary} |"
         )
     lines.append(
         f"| floor: adapter.predict in process | {bottom.seconds:,.1f} | "
-        f"{bottom.rows_per_second:,.0f} | | {bottom.cpu_seconds:,.1f} | | "
+        f"{bottom.rows_per_second:,.0f} | | {bottom.cpu_seconds:,.1f} | "
+        f"{bottom.rows / bottom.cpu_seconds:,.0f} | | "
         f"{bottom.rows:,} valid rows, batches of {DEFAULT_BATCH_SIZE:,} |"
     )
     lines += [
