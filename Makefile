@@ -94,8 +94,8 @@ bench: $(SERVE_STAMP)  ## roost vs the seed stack, MLServer and the floors (neve
 		|| { echo "make bench needs wrk: sudo apt-get install -y wrk" >&2; exit 1; }
 	$(BIN)/python benchmarks/run.py --roost-python $(BIN)/python $(BENCH_ARGS)
 
-bench-batch: $(TEST_STAMP)  ## roost predict, local vs Dask on ~2M rows -> benchmarks/RESULTS-batch.md
-	$(BIN)/python benchmarks/batch.py --repeat 2
+bench-batch: $(TEST_STAMP)  ## roost predict, local vs Dask and the floor, 1M rows -> benchmarks/RESULTS-batch.md
+	$(BIN)/python benchmarks/batch.py --repeat 3
 
 clean:
 	rm -rf $(VENV) .tox build dist *.egg-info
