@@ -29,9 +29,12 @@ __all__ = ["HousePriceBandAdapter"]
 
 @dataclass(frozen=True)
 class _Loaded:
-    """A fitted pipeline and where each declared band is in its classes."""
+    """A fitted pipeline's two halves, and where each band is in its classes."""
 
-    pipeline: Pipeline
+    #: Every step but the last: the pipeline's inputs to the classifier's.
+    features: Pipeline
+    #: The last step, the fitted classifier.
+    classifier: Any
     #: Column of `predict_proba` holding each band of `config.BANDS`, in order.
     columns: list[int]
 
@@ -87,7 +90,11 @@ class HousePriceBandAdapter(ModelAdapter):
                 f"artifact of {self.name!r} {self.version} predicts {known}, "
                 f"not the bands {list(config.BANDS)}; retrain it"
             )
-        self._loaded = _Loaded(artifact, [known.index(band) for band in config.BANDS])
+        self._loaded = _Loaded(
+            features=artifact[:-1],
+            classifier=artifact[-1],
+            columns=[known.index(band) for band in config.BANDS],
+        )
 
     def predict(
         self, frame: pd.DataFrame, outputs: Collection[str] | None = None
@@ -119,13 +126,12 @@ class HousePriceBandAdapter(ModelAdapter):
         try:
             # NOTE: what Pipeline.predict and predict_proba each do, with the
             # feature steps run once for both.
-            features = loaded.pipeline[:-1].transform(model_inputs(frame))
-            classifier = loaded.pipeline[-1]
+            features = loaded.features.transform(model_inputs(frame))
             answer: dict[str, np.ndarray] = {}
             if PREDICTIONS in wanted:
-                answer[PREDICTIONS] = np.asarray(classifier.predict(features))
+                answer[PREDICTIONS] = np.asarray(loaded.classifier.predict(features))
             if PROBABILITIES in wanted:
-                probabilities = np.asarray(classifier.predict_proba(features))
+                probabilities = np.asarray(loaded.classifier.predict_proba(features))
                 answer[PROBABILITIES] = probabilities[:, loaded.columns]
         except (TypeError, ValueError) as exc:
             raise AdapterError(str(exc)) from exc
