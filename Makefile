@@ -11,10 +11,13 @@ FIXTURE_STAMP := $(VENV)/.fixtures-installed
 # integration test installs and uninstalls it itself.
 FIXTURES := $(filter-out %/roost-fixture-late/,$(dir $(wildcard tests/fixtures/*/pyproject.toml)))
 FIXTURE_SOURCES := $(wildcard tests/fixtures/*/pyproject.toml tests/fixtures/*/src/*/*.py)
+# roost-client, its own distribution; the tests call servers through it.
+CLIENT := client/
+CLIENT_SOURCES := $(wildcard client/pyproject.toml client/src/roost/client/*.py)
 # pytest-xdist workers for test-quick: one per core.
 QUICK_WORKERS ?= auto
 
-.PHONY: serve test test-quick lint format train models clean dist bench bench-batch
+.PHONY: serve edge test test-quick lint format train models clean dist bench bench-batch
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +33,11 @@ $(TEST_STAMP): $(SERVE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-# test-quick runs the unit tests in .venv, so the fixtures go there too (tox
-# installs them into its own env for make test).
-$(FIXTURE_STAMP): $(TEST_STAMP) $(FIXTURE_SOURCES)
-	rm -rf $(addsuffix build,$(FIXTURES))
-	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(FIXTURES)
+# test-quick runs the unit tests in .venv, so the fixtures and the client go
+# there too (tox installs them into its own env for make test).
+$(FIXTURE_STAMP): $(TEST_STAMP) $(FIXTURE_SOURCES) $(CLIENT_SOURCES)
+	rm -rf $(addsuffix build,$(FIXTURES) $(CLIENT))
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall $(FIXTURES) $(CLIENT)
 	touch $@
 
 train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
@@ -43,6 +46,15 @@ train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
 serve: train  ## serve every installed adapter on 127.0.0.1:$(PORT)
 	$(BIN)/roost serve --port $(PORT)
 
+# The edge listens on PORT when given (`make edge PORT=8080`), else on 8080:
+# PORT's own default is `make serve`'s.
+UPSTREAM ?= 127.0.0.1:8000
+EDGE_PORT = $(if $(filter file,$(origin PORT)),8080,$(PORT))
+
+edge:  ## nginx in front of roost (deploy/edge), in the foreground: PORT=8080 UPSTREAM=127.0.0.1:8000
+	@deploy/edge/ensure-nginx
+	deploy/edge/run $(EDGE_PORT) $(UPSTREAM)
+
 models: $(SERVE_STAMP)
 	$(BIN)/roost models
 
@@ -50,6 +62,7 @@ models: $(SERVE_STAMP)
 # left there, so a deleted module would still ship; each lint starts clean.
 test: $(TEST_STAMP)  ## lint, then the whole suite against the built wheel
 	@tests/support/ensure-chromium
+	@deploy/edge/ensure-nginx || echo "the edge tests will be skipped"
 	rm -rf build
 	$(BIN)/tox run -e lint,py311
 
@@ -65,9 +78,9 @@ lint: $(TEST_STAMP)
 format: $(TEST_STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-dist: | $(BIN)/python  ## wheels of roost and every adapter in dist/ (never a trained artifact)
-	rm -rf dist build $(foreach a,$(ADAPTERS),$(dir $(a))build)
-	$(BIN)/python -m pip wheel --no-deps --quiet -w dist . $(foreach a,$(ADAPTERS),$(dir $(a)))
+dist: | $(BIN)/python  ## wheels of roost, roost-client and every adapter in dist/ (never a trained artifact)
+	rm -rf dist build $(CLIENT)build $(foreach a,$(ADAPTERS),$(dir $(a))build)
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist . $(CLIENT) $(foreach a,$(ADAPTERS),$(dir $(a)))
 
 BENCH_ARGS ?=
 bench: $(SERVE_STAMP)  ## roost vs the seed stack, MLServer and the floors (never part of test)

@@ -12,11 +12,13 @@ from typing import Any
 
 import falcon
 
+from roost.controllers.auth import ApiKeyMiddleware
 from roost.controllers.errors import install_error_handlers
 from roost.controllers.middleware import MetricsMiddleware, RequestIdMiddleware
-from roost.controllers.routes import add_routes
+from roost.controllers.routes import add_routes, bound_models
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
+from roost.core.security.key_file import load_ring
 from roost.core.serving.dataplane import DataPlane, build_dataplane
 from roost.views.media import json_handler
 
@@ -45,13 +47,19 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> RoostApp:
         settings = settings.replace(**overrides)
     configure_logging(settings.log_level, settings.log_format)
     dataplane = build_dataplane(settings)
-    app = RoostApp(
-        dataplane,
-        middleware=[
-            RequestIdMiddleware(settings.request_id_factory),
-            MetricsMiddleware(dataplane.metrics),
-        ],
-    )
+    middleware: list[object] = [
+        RequestIdMiddleware(settings.request_id_factory),
+        MetricsMiddleware(dataplane.metrics),
+    ]
+    if settings.api_keys_file is not None:
+        ring = load_ring(settings.api_keys_file)
+        logger.info(
+            "API keys required: %d key(s) from %s", len(ring), settings.api_keys_file
+        )
+        middleware.append(
+            ApiKeyMiddleware(ring, settings.api_keys_exempt, bound_models(dataplane))
+        )
+    app = RoostApp(dataplane, middleware=middleware)
     handler = json_handler()
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import falcon
@@ -27,8 +27,6 @@ __all__ = [
 
 #: The binary tensor data extension's header: bytes of JSON before the tensors.
 HEADER_LENGTH = "Inference-Header-Content-Length"
-#: Request-level `content_type` values that mean one tensor per column.
-TABULAR_CONTENT_TYPES = (None, "pd")
 #: Content-Encoding -> zlib window bits ("deflate" is the zlib format).
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _BYTE_COUNT = re.compile(r"[0-9]{1,18}")
@@ -44,7 +42,7 @@ class RequestedOutput:
 
 @dataclass(frozen=True)
 class InferenceRequest:
-    """A parsed V2 inference request with its tensors decoded."""
+    """A parsed V2 inference request with its tensors read, content types not."""
 
     inputs: list[Tensor]
     id: str | None = None
@@ -166,20 +164,23 @@ def _input(item: Any, index: int, binary: memoryview, offset: int) -> Tensor:
     if not isinstance(datatype, str):
         raise BadRequestError(f"input {name!r}: datatype must be a string")
     shape = _shape(name, item.get("shape"))
-    size = _size(name, _mapping(item.get("parameters"), f"input {name!r} parameters"))
+    parameters = _mapping(item.get("parameters"), f"input {name!r} parameters")
+    size = _size(name, parameters)
     if size is None:
         if "data" not in item:
             raise BadRequestError(f"input {name!r} has no data")
-        return tensors.from_json(name, datatype, shape, item["data"])
-    if "data" in item:
+        tensor = tensors.from_json(name, datatype, shape, item["data"])
+    elif "data" in item:
         raise BadRequestError(f"input {name!r} has both data and binary_data_size")
-    if offset + size > len(binary):
+    elif offset + size > len(binary):
         raise BadRequestError(
             f"input {name!r}: binary_data_size {size} overruns the binary data"
         )
-    return tensors.decode_binary(
-        name, datatype, shape, bytes(binary[offset : offset + size])
-    )
+    else:
+        raw = bytes(binary[offset : offset + size])
+        tensor = tensors.decode_binary(name, datatype, shape, raw)
+    # NOTE: the content type in the parameters is decoded later, by core.
+    return replace(tensor, parameters=parameters)
 
 
 def _outputs(value: Any) -> list[RequestedOutput] | None:
@@ -217,11 +218,6 @@ def parse_inference_request(
     if request_id is not None and not isinstance(request_id, str):
         raise BadRequestError("id must be a string")
     parameters = _mapping(document.get("parameters"), "parameters")
-    if parameters.get("content_type") not in TABULAR_CONTENT_TYPES:
-        raise BadRequestError(
-            f"content_type {parameters['content_type']!r} is not supported; "
-            "roost reads one 1-D tensor per input field ('pd')"
-        )
     items = document.get("inputs")
     if not isinstance(items, list) or not items:
         raise BadRequestError("inputs must be a non-empty list of tensors")

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import falcon
@@ -27,13 +23,23 @@ def is_json(content_type: str | None) -> bool:
     return media == falcon.MEDIA_JSON or media.endswith("+json")
 
 
-def _read(stream: Any, size: int, clock: _BodyClock) -> bytes:
-    """Read from the request stream; a malformed transfer is the client's error."""
-    clock.arm()
+def _read(stream: Any, size: int, timeout: float) -> bytes:
+    """Read from the request stream; a malformed or late body is the client's error.
+
+    The worker bounds the whole body read (`ROOST_BODY_TIMEOUT`, counted from
+    the end of the headers) and fails a read past it with `TimeoutError`.
+    """
     try:
         return bytes(stream.read(size))
     except TimeoutError:
-        raise clock.expired() from None
+        raise falcon.HTTPError(
+            falcon.HTTP_408,
+            title="Request timeout",
+            description=(
+                f"the body did not arrive within {timeout:g} s of the headers "
+                "(ROOST_BODY_TIMEOUT)"
+            ),
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the server's parser errors vary (bad chunks)
         raise BadRequestError(
             f"the body could not be read: {type(exc).__name__}"
@@ -41,7 +47,9 @@ def _read(stream: Any, size: int, clock: _BodyClock) -> bytes:
 
 
 def read_body(req: falcon.Request, limit: int, timeout: float = 10.0) -> bytes:
-    """Read at most `limit` bytes of body within `timeout` seconds, chunked too.
+    """Read at most `limit` bytes of body, chunked too.
+
+    `timeout` is the body deadline the worker enforces, named in the 408.
 
     Raises:
         PayloadTooLargeError: the declared or the actual size is over `limit`.
@@ -57,64 +65,16 @@ def read_body(req: falcon.Request, limit: int, timeout: float = 10.0) -> bytes:
     # gunicorn's own input ends at the last chunk.
     chunked = declared is None and bool(req.get_header("Transfer-Encoding"))
     stream = req.stream if chunked else req.bounded_stream
-    with _body_clock(req.env.get("gunicorn.socket"), timeout) as clock:
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := _read(stream, min(_READ_CHUNK, limit + 1 - size), clock):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLargeError(
-                    f"the body is over {limit} bytes (ROOST_MAX_BODY_BYTES)"
-                )
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := _read(stream, min(_READ_CHUNK, limit + 1 - size), timeout):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(
+                f"the body is over {limit} bytes (ROOST_MAX_BODY_BYTES)"
+            )
     return b"".join(chunks)
-
-
-class _BodyClock:
-    """Bounds the whole body read by `timeout`, through the client socket.
-
-    gunicorn's threaded workers read with blocking sockets and no timeout, so
-    a client that stalls mid-body would hold a thread for good. Before each
-    read the socket's timeout is set to what is left of the budget. Without
-    a socket (another server, tests in process) reads are unbounded.
-    """
-
-    def __init__(self, sock: Any, timeout: float) -> None:
-        self._sock = sock if isinstance(sock, socket.socket) else None
-        self._timeout = timeout
-        self._deadline = time.monotonic() + timeout
-
-    def arm(self) -> None:
-        """Give the next read what is left of the budget."""
-        if self._sock is None:
-            return
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise self.expired()
-        self._sock.settimeout(left)
-
-    def expired(self) -> falcon.HTTPError:
-        """The error for a body that came too slowly."""
-        return falcon.HTTPError(
-            falcon.HTTP_408,
-            title="Request timeout",
-            description=(
-                f"the body did not arrive within {self._timeout:g} s "
-                "(ROOST_BODY_TIMEOUT)"
-            ),
-        )
-
-
-@contextlib.contextmanager
-def _body_clock(sock: Any, timeout: float) -> Iterator[_BodyClock]:
-    """Yield a clock for one body read; restore the socket's timeout after."""
-    previous = sock.gettimeout() if isinstance(sock, socket.socket) else None
-    try:
-        yield _BodyClock(sock, timeout)
-    finally:
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):
-                sock.settimeout(previous)
 
 
 def read_json_bytes(req: falcon.Request, limits: IntakeLimits) -> bytes:
@@ -150,3 +110,15 @@ def wants_partial(req: falcon.Request) -> bool:
         falcon.HTTPInvalidParam: the flag is not a boolean.
     """
     return bool(req.get_param_as_bool("partial", default=False))
+
+
+def requested_outputs(req: falcon.Request) -> list[str] | None:
+    """Read the `outputs` query parameter: output names, comma-separated.
+
+    Absent or empty means every declared output.
+    """
+    names = req.get_param_as_list("outputs", default=None)
+    if not names:
+        return None
+    chosen = [name.strip() for name in names if name.strip()]
+    return chosen or None

@@ -11,9 +11,11 @@ from roost.core.errors import (
     AdapterError,
     AdapterNotFoundError,
     AdapterNotReadyError,
+    AuthenticationError,
     BadRequestError,
     DeadlineExceededError,
     DefaultModelError,
+    KeyScopeError,
     OverloadedError,
     PayloadTooLargeError,
     PredictionError,
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 #: The one table from core error class to HTTP status.
 STATUS_BY_ERROR: dict[type[RoostError], int] = {
     BadRequestError: 400,
+    AuthenticationError: 401,
+    KeyScopeError: 403,
     AdapterNotFoundError: 404,
     PayloadTooLargeError: 413,
     RequestValidationError: 422,
@@ -70,6 +74,14 @@ def handle_roost_error(
         resp.set_header("Retry-After", "30")
     elif isinstance(error, OverloadedError):
         resp.set_header("Retry-After", str(error.retry_after))
+    elif isinstance(error, AuthenticationError):
+        resp.set_header("WWW-Authenticate", _bearer_challenge(error))
+
+
+def _bearer_challenge(error: AuthenticationError) -> str:
+    """Ask for a bearer token (RFC 6750); say so when the one sent is invalid."""
+    challenge = 'Bearer realm="roost"'
+    return f'{challenge}, error="invalid_token"' if error.presented else challenge
 
 
 def handle_unexpected(

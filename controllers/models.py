@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from roost.controllers.bodies import read_json_bytes, wants_partial
+from roost.controllers.bodies import read_json_bytes, requested_outputs, wants_partial
 from roost.controllers.model_headers import name_the_model
 from roost.core.serving.dataplane import DataPlane
 from roost.views.models import (
@@ -62,10 +62,13 @@ class PredictResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         partial = wants_partial(req)
+        outputs = requested_outputs(req)
         raw = read_json_bytes(req, self._dataplane.limits)
         batch = self._dataplane.decode_records(raw, name, version)
         req.context.model = name
-        result = self._dataplane.predict(name, batch, version, partial=partial)
+        result = self._dataplane.predict(
+            name, batch, version, partial=partial, outputs=outputs
+        )
         name_the_model(req, resp, result.name, result.version)
         resp.media = render_prediction(result, partial=partial)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import falcon
 
 from roost.controllers.docs import add_docs_routes
@@ -19,7 +21,10 @@ from roost.controllers.models import (
 from roost.controllers.v2 import add_v2_routes
 from roost.core.serving.dataplane import DataPlane
 
-__all__ = ["add_routes"]
+__all__ = ["REGRESSION_ROUTE", "add_routes", "bound_models"]
+
+#: The route that predicts with a model its path does not name.
+REGRESSION_ROUTE = "/v1/predict/regression"
 
 
 def add_routes(
@@ -27,14 +32,18 @@ def add_routes(
     dataplane: DataPlane,
     api_version: str,
 ) -> None:
-    """Attach every resource to its URL."""
+    """Attach every resource to its URL.
+
+    NOTE: `{name}` in a route always names a model: API keys are checked
+    against it (`roost.controllers.auth`).
+    """
     models = ModelsResource(dataplane)
     predict = PredictResource(dataplane)
     app.add_route("/health", HealthResource())
     app.add_route("/health/ready", ReadinessResource(dataplane))
     app.add_route("/metrics", MetricsResource(dataplane))
     app.add_route("/version", VersionResource(dataplane, api_version))
-    app.add_route("/v1/predict/regression", RegressionCompatResource(dataplane))
+    app.add_route(REGRESSION_ROUTE, RegressionCompatResource(dataplane))
     app.add_route("/v1/models", models)
     app.add_route("/v1/models/{name}", models, suffix="item")
     app.add_route("/v1/models/{name}/predict", predict)
@@ -43,3 +52,8 @@ def add_routes(
     )
     add_v2_routes(app, dataplane)
     add_docs_routes(app, dataplane, api_version)
+
+
+def bound_models(dataplane: DataPlane) -> dict[str, Callable[[], str | None]]:
+    """Name, per route template, the model a route serves without naming it."""
+    return {REGRESSION_ROUTE: dataplane.regression_model_or_none}

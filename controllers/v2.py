@@ -14,7 +14,7 @@ from roost.controllers.binary import (
 from roost.controllers.bodies import read_json
 from roost.controllers.model_headers import name_the_model
 from roost.core.errors import BadRequestError
-from roost.core.serving import tensors
+from roost.core.serving import content_types, tensors
 from roost.core.serving.dataplane import DataPlane
 from roost.views.v2 import (
     output_tensors,
@@ -67,12 +67,8 @@ class ModelResource:
         self._registry = dataplane.registry
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """List every installed model with its versions and readiness."""
-        registry = self._registry
-        resp.media = render_model_list(
-            (registry.listed(name), registry.versions(name))
-            for name in registry.names()
-        )
+        """List every installed model by name, ready or not."""
+        resp.media = render_model_list(self._registry.names())
 
     def on_get_item(
         self, req: falcon.Request, resp: falcon.Response, name: str
@@ -135,12 +131,14 @@ class InferResource:
         entry = self._dataplane.registry.lookup_ready(name, version)
         request = read_inference_request(req, self._dataplane.limits)
         schema = entry.adapter_class.input_schema if entry.adapter_class else {}
-        batch = tensors.to_batch(request.inputs, schema)
+        content_type = request.parameters.get("content_type")
+        columns = content_types.decode(request.inputs, schema, content_type)
+        batch = tensors.to_batch(columns, schema)
         req.context.model = name
-        result = self._dataplane.predict(name, batch, version)
-        name_the_model(req, resp, result.name, result.version)
         names = None if request.outputs is None else [o.name for o in request.outputs]
-        outputs = output_tensors(result.predictions, names)
+        result = self._dataplane.predict(name, batch, version, outputs=names)
+        name_the_model(req, resp, result.name, result.version)
+        outputs = output_tensors(result, names)
         binary = _binary_outputs(request, [output.name for output in outputs])
         body, raw = render_inference(
             result.name, result.version, request.id, outputs, binary

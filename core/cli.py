@@ -1,4 +1,4 @@
-"""The `roost` command: serve, list models, train, compare and batch-score."""
+"""The `roost` command: serve, list models, train, compare, batch-score, keys."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
+from roost.core.security.key_file import load_ring
+from roost.core.security.keys_command import add_keys_parser, run_keys
 
 if TYPE_CHECKING:
     from roost.core.batch.job import BatchJob
@@ -50,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_diff(commands)
     _add_predict(commands)
+    add_keys_parser(commands)
     return parser
 
 
@@ -58,7 +61,9 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "diff",
         help="compare the installed artifact's predictions with a baseline artifact",
         description="Predict the same reference rows with the installed artifact "
-        "and a baseline; exit 1 if any prediction differs beyond the tolerance.",
+        "and a baseline and compare each declared output: numbers by relative "
+        "difference, labels by agreement, probabilities by absolute difference; "
+        "exit 1 if any output is beyond its limit.",
     )
     diff.add_argument("name", help="adapter name, e.g. house-prices")
     diff.add_argument(
@@ -78,7 +83,14 @@ def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--tolerance",
         type=float,
         default=0.05,
-        help="largest relative difference allowed per row (default: 0.05)",
+        help="largest difference allowed per row: relative for numbers, "
+        "absolute for probabilities (default: 0.05)",
+    )
+    diff.add_argument(
+        "--min-agreement",
+        type=float,
+        default=0.99,
+        help="smallest share of rows whose labels must agree (default: 0.99)",
     )
 
 
@@ -139,6 +151,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         for key in ("host", "port", "workers", "threads")
         if (value := getattr(args, key)) is not None
     }
+    if settings.api_keys_file is not None:
+        # A broken key file stops `roost serve` here, not each worker.
+        load_ring(settings.api_keys_file)
     RoostServer(settings.replace(**changes)).run()
     return 0
 
@@ -225,6 +240,10 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.tolerance < 0:
         raise ValueError(f"--tolerance must not be negative, got {args.tolerance}")
+    if not 0 <= args.min_agreement <= 1:
+        raise ValueError(
+            f"--min-agreement must be between 0 and 1, got {args.min_agreement}"
+        )
     report = run_diff(
         _discover(settings),
         args.name,
@@ -232,6 +251,7 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
         version=args.version,
         data=args.data,
         tolerance=args.tolerance,
+        min_agreement=args.min_agreement,
     )
     print(report.render())
     return 0 if report.passed else 1
@@ -294,7 +314,7 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one per command
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
@@ -307,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _diff(settings, args)
         if args.command == "predict":
             return _predict(settings, args)
+        if args.command == "keys":
+            return run_keys(settings.api_keys_file, args)
         return _train(settings, args)
     except (RoostError, ValueError) as exc:
         print(f"roost: {exc}", file=sys.stderr)

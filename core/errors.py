@@ -11,8 +11,10 @@ __all__ = [
     "AdapterNotFoundError",
     "AdapterNotReadyError",
     "ArtifactError",
+    "AuthenticationError",
     "BadRequestError",
     "DeadlineExceededError",
+    "KeyScopeError",
     "OverloadedError",
     "PayloadTooLargeError",
     "PredictionError",
@@ -88,6 +90,28 @@ class RequestValidationError(RoostError):
             f"{len(problems)} of {total} record(s) failed validation; "
             f"first: record {row}, field {field!r}: {'; '.join(reasons)}"
         )
+
+
+class AuthenticationError(RoostError):
+    """The request presents no API key, or one that is not valid."""
+
+    title = "Unauthorized"
+
+    def __init__(self, message: str, *, presented: bool) -> None:
+        #: True when a key was presented but is not valid.
+        self.presented = presented
+        super().__init__(message)
+
+
+class KeyScopeError(RoostError):
+    """The request's API key is valid but does not cover the model it targets."""
+
+    title = "Forbidden"
+
+    def __init__(self, key_name: str, model: str) -> None:
+        self.key_name = key_name
+        self.model = model
+        super().__init__(f"API key {key_name!r} may not use model {short_repr(model)}")
 
 
 class PayloadTooLargeError(RoostError):

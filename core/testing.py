@@ -28,7 +28,9 @@ from roost.core.contract.adapter import (
     ModelAdapter,
     check_adapter_class,
 )
-from roost.core.serving.outputs import output_rows
+from roost.core.contract.outputs import PREDICTIONS
+from roost.core.errors import PredictionError
+from roost.core.serving.outputs import OutputColumns, predict_outputs, takes_outputs
 from roost.core.serving.validation import RecordValidator
 
 __all__ = ["check_contract"]
@@ -45,13 +47,18 @@ def check_contract(
     records: Sequence[Mapping[str, Any]],
     options: Mapping[str, Any] | None = None,
     train: bool = False,
+    tolerance: float = 1e-9,
 ) -> list[Any]:
     """Check one adapter class against roost's contract; return its predictions.
 
-    Checks: the class attributes; construction with a context only; training
-    (when asked) saves an artifact; `load()` twice; the example records pass
-    the adapter's own schema; `predict` returns one JSON-ready item per row,
-    leaves its input frame unchanged, and predicts each row as it would alone.
+    Checks: the class attributes and declared outputs; construction with a
+    context only; training (when asked) saves an artifact; `load()` twice;
+    the example records pass the adapter's own schema; `predict` returns
+    every declared output (right row count, width and labels), JSON-ready,
+    leaves its input frame unchanged, and predicts each row as it would
+    alone (numbers within a relative `tolerance`); an adapter that takes
+    an `outputs` keyword answers each output alone as it does together.
+    Returns the `predictions` output.
     """
     check_adapter_class(adapter_class)
     if not records:
@@ -76,34 +83,61 @@ def check_contract(
         raise _fail(adapter_class, f"example records fail its schema: {batch.problems}")
     frame = batch.frame
     before = frame.copy(deep=True)
-    predictions = output_rows(adapter.predict(frame))
-    if len(predictions) != len(frame):
-        raise _fail(
-            adapter_class,
-            f"returned {len(predictions)} predictions for {len(frame)} rows",
-        )
+    outputs = _predict(adapter, frame)
     if not frame.equals(before):
         raise _fail(adapter_class, "predict changed the frame it was given")
     try:
-        orjson.dumps(predictions, option=orjson.OPT_SERIALIZE_NUMPY)
+        orjson.dumps(outputs, option=orjson.OPT_SERIALIZE_NUMPY)
     except TypeError as exc:
-        raise _fail(adapter_class, f"predictions are not JSON-ready: {exc}") from exc
+        raise _fail(adapter_class, f"outputs are not JSON-ready: {exc}") from exc
     for row in range(len(frame)):
-        alone = output_rows(adapter.predict(frame.iloc[[row]].reset_index(drop=True)))
-        if not _same(alone[0], predictions[row]):
-            raise _fail(
-                adapter_class,
-                f"row {row} predicts {alone[0]!r} alone but {predictions[row]!r} "
-                "in a batch: predictions must not depend on other rows",
-            )
-    return copy.deepcopy(predictions)
+        alone = _predict(adapter, frame.iloc[[row]].reset_index(drop=True))
+        for name, column in outputs.items():
+            if not _same(alone[name][0], column[row], tolerance):
+                raise _fail(
+                    adapter_class,
+                    f"row {row} predicts {name} {alone[name][0]!r} alone but "
+                    f"{column[row]!r} in a batch: outputs must not depend on "
+                    "other rows",
+                )
+    if takes_outputs(adapter):
+        for name, column in outputs.items():
+            only = _predict(adapter, frame, requested=(name,))
+            pairs = zip(only[name], column, strict=True)
+            if not all(_same(a, b, tolerance) for a, b in pairs):
+                raise _fail(
+                    adapter_class,
+                    f"output {name!r} differs when asked for alone",
+                )
+    return copy.deepcopy(outputs[PREDICTIONS])
 
 
-def _same(left: Any, right: Any) -> bool:
+def _predict(
+    adapter: ModelAdapter,
+    frame: pd.DataFrame,
+    requested: tuple[str, ...] | None = None,
+) -> OutputColumns:
+    """Predict through the host's own call, turning its refusals into failures."""
+    try:
+        return predict_outputs(
+            adapter, frame, adapter.context.name, adapter.context.version, requested
+        )
+    except PredictionError as exc:
+        raise _fail(type(adapter), exc.reason) from exc
+
+
+def _same(left: Any, right: Any, tolerance: float) -> bool:
+    """Equal, numbers within a relative `tolerance`, lists item by item."""
     if isinstance(left, float) and isinstance(right, float):
-        return left == right or abs(left - right) <= 1e-9 * max(abs(left), abs(right))
+        return left == right or abs(left - right) <= tolerance * max(
+            abs(left), abs(right), 1.0
+        )
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(
+            _same(a, b, tolerance) for a, b in zip(left, right, strict=True)
+        )
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(
-            _same(left[k], right[k]) for k in left
+            _same(left[k], right[k], tolerance) for k in left
         )
     return bool(pd.isna(left) and pd.isna(right)) if left != right else True

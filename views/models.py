@@ -74,12 +74,21 @@ def _schema(schema: Any) -> Any:
 
 
 def render_prediction(result: PredictionResult, *, partial: bool) -> dict[str, Any]:
-    """Render a v1 prediction; with `partial`, invalid rows are null plus errors."""
-    body: dict[str, Any] = {
-        "model": result.name,
-        "version": result.version,
-        "predictions": result.predictions,
-    }
+    """Render a v1 prediction; with `partial`, invalid rows are null plus errors.
+
+    Each computed output is a key holding one value per record; a
+    probabilities output gives per record an object keyed by class label.
+    """
+    body: dict[str, Any] = {"model": result.name, "version": result.version}
+    for output in result.declared:
+        values = result.outputs[output.name]
+        if output.kind == "probabilities" and output.labels is not None:
+            keys = [str(label) for label in output.labels]
+            values = [
+                None if row is None else dict(zip(keys, row, strict=True))
+                for row in values
+            ]
+        body[output.name] = values
     if partial:
         body["errors"] = render_problems(result.problems) if result.problems else None
     return body

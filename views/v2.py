@@ -8,13 +8,13 @@ from typing import Any
 
 import orjson
 
+from roost.core.contract.outputs import Output
 from roost.core.contract.registry import AdapterEntry
-from roost.core.errors import BadRequestError
+from roost.core.serving.dataplane import PredictionResult
 from roost.core.serving.tensors import Tensor, encode_binary, schema_datatype
 
 __all__ = [
     "EXTENSIONS",
-    "PREDICTIONS",
     "output_tensors",
     "pack_binary",
     "render_inference",
@@ -34,9 +34,6 @@ PLATFORM = "roost_adapter"
 #: advertised: roost answers its index, but models load by installing
 #: adapter packages, never through `.../load` and `.../unload`.
 EXTENSIONS = ("binary_tensor_data",)
-#: The output of a single-output model, and the stacked outputs of a classifier.
-PREDICTIONS = "predictions"
-_INT64 = (-(2**63), 2**63 - 1)
 
 
 def _versions(entries: Iterable[AdapterEntry]) -> list[str]:
@@ -73,12 +70,10 @@ def render_model_metadata(
 ) -> dict[str, Any]:
     """Describe a model's tensors: one 1-D input per schema field.
 
-    Outputs: a regressor has one FP64 output, `predictions`, shape [-1]. A
-    classifier's adapter returns a DataFrame whose class columns are known
-    only after a predict, so its metadata lists `predictions` shaped
-    [-1, -1] (rows x classes, stacked); an inference request that names no
-    outputs gets one [N] output per column instead. An adapter that failed
-    to import has no schema: only its name, versions and platform show.
+    Outputs are the adapter's declared outputs, with the datatypes and
+    shapes inference returns; `properties.outputs` adds their kinds and
+    class labels (the column order of probabilities). An adapter that
+    failed to import has no schema: only its name, versions and platform.
     """
     adapter_class = entry.adapter_class
     if adapter_class is None:
@@ -91,33 +86,29 @@ def render_model_metadata(
         {"name": name, "datatype": schema_datatype(rules), "shape": [-1]}
         for name, rules in adapter_class.input_schema.items()
     ]
-    shape = [-1, -1] if adapter_class.task == "classification" else [-1]
+    declared = adapter_class.declared_outputs()
     return {
         "name": entry.name,
         "versions": _versions(versions),
         "platform": PLATFORM,
         "inputs": inputs,
-        "outputs": [{"name": PREDICTIONS, "datatype": "FP64", "shape": shape}],
-        "properties": {"task": adapter_class.task, "version": str(entry.version)},
+        "outputs": [
+            {"name": o.name, "datatype": o.datatype, "shape": o.shape} for o in declared
+        ],
+        "properties": {
+            "task": adapter_class.task,
+            "version": str(entry.version),
+            "outputs": [output.describe() for output in declared],
+        },
     }
 
 
-def render_model_list(
-    models: Iterable[tuple[AdapterEntry, Sequence[AdapterEntry]]],
-) -> dict[str, Any]:
-    """List models (MLServer style): name, versions, default version, readiness."""
-    return {
-        "models": [
-            {
-                "name": default.name,
-                "version": default.version,
-                "versions": _versions(versions),
-                "platform": PLATFORM,
-                "ready": default.ready,
-            }
-            for default, versions in models
-        ]
-    }
+def render_model_list(names: Iterable[str]) -> dict[str, Any]:
+    """List the installed models by name, as the kserve SDK's ListModelsResponse.
+
+    Versions and readiness are in the repository index and each model's routes.
+    """
+    return {"models": list(names)}
 
 
 def render_repository_index(
@@ -141,78 +132,36 @@ def _finite_or_none(value: Any) -> Any:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def _typed(name: str, shape: tuple[int, ...], flat: list[Any]) -> Tensor:
-    """Choose the datatype that carries every value: BOOL, INT64, FP64, BYTES."""
-    present = [value for value in flat if value is not None]
-    whole = bool(present) and len(present) == len(flat)
-    if whole and all(isinstance(v, bool) for v in present):
-        return Tensor(name, "BOOL", shape, flat)
-    numbers = [isinstance(v, int | float) and not isinstance(v, bool) for v in present]
-    if whole and all(numbers) and all(_is_int64(v) for v in present):
-        return Tensor(name, "INT64", shape, flat)
-    if all(numbers):
-        return Tensor(name, "FP64", shape, [_finite_or_none(v) for v in flat])
-    return Tensor(name, "BYTES", shape, ["" if v is None else str(v) for v in flat])
+def _item(datatype: str, value: Any) -> Any:
+    """One value as its declared datatype carries it in JSON."""
+    if datatype in {"FP64", "FP32"}:
+        return _finite_or_none(value)
+    if datatype == "BYTES":
+        return "" if value is None else str(value)
+    return value
 
 
-def _is_int64(value: Any) -> bool:
-    return isinstance(value, int) and _INT64[0] <= value <= _INT64[1]
-
-
-def _tensor(name: str, values: Sequence[Any]) -> Tensor:
-    """Build an output from one value per row; equal-length lists give 2-D."""
+def _tensor(output: Output, values: Sequence[Any]) -> Tensor:
+    """Build one declared output's tensor from its values, one per row."""
     rows = len(values)
-    if rows and all(isinstance(row, list) for row in values):
-        widths = {len(row) for row in values}
-        if len(widths) == 1:
-            flat = [item for row in values for item in row]
-            return _typed(name, (rows, widths.pop()), flat)
-    return _typed(name, (rows,), list(values))
-
-
-def _stacked(columns: Sequence[Tensor]) -> Tensor:
-    if not all(c.datatype in {"FP64", "INT64"} and len(c.shape) == 1 for c in columns):
-        raise BadRequestError(
-            f"output {PREDICTIONS!r} stacks numeric columns only; request "
-            f"{', '.join(repr(column.name) for column in columns)} by name"
-        )
-    rows = columns[0].shape[0]
-    flat = [_finite_or_none(c.data[row]) for row in range(rows) for c in columns]
-    names = ",".join(column.name for column in columns)
-    return Tensor(PREDICTIONS, "FP64", (rows, len(columns)), flat, {"columns": names})
+    if output.width is None:
+        flat = [_item(output.datatype, value) for value in values]
+        return Tensor(output.name, output.datatype, (rows,), flat)
+    flat = [_item(output.datatype, item) for row in values for item in row]
+    return Tensor(output.name, output.datatype, (rows, output.width), flat)
 
 
 def output_tensors(
-    predictions: Sequence[Any], requested: Sequence[str] | None = None
+    result: PredictionResult, requested: Sequence[str] | None = None
 ) -> list[Tensor]:
-    """Turn one prediction per row into output tensors, filtered by name.
+    """Turn a result's outputs into tensors: the requested ones, in that order.
 
-    Rows of dicts (a DataFrame's columns) give one [N] output per column;
-    naming `predictions` then stacks them into one [N, C] FP64 output, its
-    `columns` parameter listing the column order.
-
-    Raises:
-        BadRequestError: a requested output is not produced by the model.
+    Each tensor has the datatype and shape its output declares, as the
+    model's metadata lists them; with no request, every declared output.
     """
-    if predictions and all(isinstance(row, dict) for row in predictions):
-        names = list(dict.fromkeys(key for row in predictions for key in row))
-        outputs = [_tensor(str(n), [row.get(n) for row in predictions]) for n in names]
-    else:
-        outputs = [_tensor(PREDICTIONS, predictions)]
-    if requested is None:
-        return outputs
-    by_name = {tensor.name: tensor for tensor in outputs}
-    chosen = []
-    for name in dict.fromkeys(requested):
-        if name not in by_name and name == PREDICTIONS and outputs:
-            by_name[name] = _stacked(outputs)
-        if name not in by_name:
-            raise BadRequestError(
-                f"output {name!r} is not produced by this model; it produces "
-                f"{', '.join(map(repr, by_name))}"
-            )
-        chosen.append(by_name[name])
-    return chosen
+    declared = {output.name: output for output in result.declared}
+    names = list(dict.fromkeys(requested)) if requested else list(result.outputs)
+    return [_tensor(declared[name], result.outputs[name]) for name in names]
 
 
 def render_inference(

@@ -38,6 +38,7 @@ from roost.core.api.openapi_builders import (
     request_body,
 )
 from roost.core.api.openapi_v2 import v2_components, v2_paths
+from roost.core.contract.outputs import Output
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
 from roost.core.serving.limits import IntakeLimits
@@ -45,6 +46,15 @@ from roost.core.serving.limits import IntakeLimits
 __all__ = ["OPENAPI_VERSION", "build_document"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+#: The JSON type of each V2 datatype a 1-D output may declare.
+_JSON_TYPES = {
+    "FP64": "number",
+    "FP32": "number",
+    "INT64": "integer",
+    "INT32": "integer",
+    "BOOL": "boolean",
+    "BYTES": "string",
+}
 
 
 def build_document(
@@ -197,13 +207,34 @@ def _predict_body(record: Mapping[str, Any], limits: IntakeLimits) -> dict[str, 
     return request_body({"anyOf": [records, envelope]})
 
 
+def _output_value(output: Output) -> dict[str, Any]:
+    """The JSON Schema of one record's value of a declared output (or null)."""
+    if output.kind == "probabilities" and output.labels is not None:
+        keys = [str(label) for label in output.labels]
+        probability = {"type": "number", "minimum": 0, "maximum": 1}
+        rows = obj(keys, **dict.fromkeys(keys, probability))
+        rows["additionalProperties"] = False
+        return {"anyOf": [rows, {"type": "null"}]}
+    if output.width is not None:
+        width = output.width
+        numbers = array(nullable("number"), minItems=width, maxItems=width)
+        return {"anyOf": [numbers, {"type": "null"}]}
+    if output.labels is not None:
+        return {"enum": [*output.labels, None]}
+    return nullable(_JSON_TYPES.get(output.datatype, "string"))
+
+
+def _outputs(entry: AdapterEntry) -> tuple[Output, ...]:
+    return entry.adapter_class.declared_outputs() if entry.adapter_class else ()
+
+
 def _predict(entry: AdapterEntry, versions: list[str], body: Any) -> dict[str, Any]:
-    task = entry.adapter_class.task if entry.adapter_class else None
+    declared = _outputs(entry)
     prediction = obj(
-        ["model", "version", "predictions"],
+        ["model", "version"],
         model={"const": entry.name},
         version={"enum": versions},
-        predictions=array(nullable("number") if task == "regression" else {}),
+        **{output.name: array(_output_value(output)) for output in declared},
         errors={"anyOf": [ref("Problems"), {"type": "null"}]},
     )
     partial = {
@@ -214,9 +245,19 @@ def _predict(entry: AdapterEntry, versions: list[str], body: Any) -> dict[str, A
         "1/0, yes/no, on/off, t/f and y/n are read as true/false too.",
         "schema": {**BOOLEAN, "default": False},
     }
+    names = [output.name for output in declared]
+    outputs = {
+        "name": "outputs",
+        "in": "query",
+        "description": "The outputs to compute, comma-separated (default: all). "
+        "Each is a key of the answer holding one value per record.",
+        "style": "form",
+        "explode": False,
+        "schema": array({"enum": names}, uniqueItems=True),
+    }
     summary = f"Predict with {entry.name}"
     predict = operation(summary, entry.name, prediction, *PREDICT_ERRORS)
-    predict.update(parameters=[partial], requestBody=body)
+    predict.update(parameters=[partial, outputs], requestBody=body)
     return predict
 
 
@@ -234,7 +275,10 @@ def _predict_paths(
     if default is not None and default.ready:
         body = _predict_body(records[str(default.version)], limits)
         paths[f"{prefix}/predict"] = {"post": _predict(default, versions, body)}
-    if len({repr(record_schema(_inputs(entry))) for entry in installed}) == 1:
+    described = {
+        (repr(record_schema(_inputs(entry))), _outputs(entry)) for entry in installed
+    }
+    if len(described) == 1:
         body = _predict_body(records[versions[0]], limits)
         operation = _predict(installed[0], versions, body)
         operation["parameters"].insert(0, path_param("version", enum=versions))

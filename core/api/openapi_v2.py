@@ -49,6 +49,8 @@ def v2_components() -> dict[str, Any]:
             properties={**OBJECT, "additionalProperties": STRING},
         ),
         "metadata_tensor": obj(["name", "datatype", "shape"], **shape),
+        # NOTE: KServe's form (its SDK's ListModelsResponse): names only.
+        "model_list_response": obj(["models"], models=array(STRING)),
         "parameters": OBJECT,
         # NOTE: null is roost's addition: it sends non-finite outputs as null.
         "tensor_data": array({"anyOf": [ref("tensor_data"), scalar]}),
@@ -107,7 +109,9 @@ def v2_paths() -> dict[str, Any]:
         },
         "/v2/health/live": {"get": operation("Server live", "v2", OBJECT)},
         "/v2/health/ready": {"get": ready},
-        "/v2/models": {"get": operation("List models", "v2", OBJECT)},
+        "/v2/models": {
+            "get": operation("List models", "v2", ref("model_list_response"))
+        },
         "/v2/repository/index": {"post": index},
     }
     name, version = path_param("name"), path_param("version")

@@ -2,9 +2,14 @@
 
 `roost diff NAME --baseline PATH_OR_VERSION` predicts the same reference
 rows with the installed adapter's artifact (the candidate) and with a
-baseline artifact, and fails when any prediction moves by more than a
-relative tolerance (default 5%, as `math.isclose(rel_tol=0.05)` measures it:
-the difference over the larger of the two magnitudes).
+baseline artifact, and compares each declared output as its kind calls for:
+
+- numbers: fail when any row moves by more than a relative tolerance
+  (default 5%, as `math.isclose(rel_tol=0.05)` measures it: the difference
+  over the larger of the two magnitudes);
+- labels: fail when fewer rows than `min_agreement` (default 99%) agree;
+- 2-D outputs (probabilities): fail when any value moves by more than the
+  tolerance, read as an absolute difference.
 
 The reference rows are `--data PATH` (CSV or Parquet, read as `roost
 predict` reads them) when given, else the adapter's optional
@@ -30,12 +35,23 @@ from roost.core.batch.inputs import input_files, iter_batches, plan_pieces, to_r
 from roost.core.batch.job import Scorer
 from roost.core.contract import artifacts
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
+from roost.core.contract.outputs import Output
 from roost.core.contract.registry import Registry
 from roost.core.errors import AdapterNotFoundError, RoostError
 
-__all__ = ["DEFAULT_TOLERANCE", "DiffError", "DiffReport", "compare", "run_diff"]
+__all__ = [
+    "DEFAULT_MIN_AGREEMENT",
+    "DEFAULT_TOLERANCE",
+    "DiffError",
+    "DiffReport",
+    "OutputDiff",
+    "compare",
+    "compare_output",
+    "run_diff",
+]
 
 DEFAULT_TOLERANCE = 0.05
+DEFAULT_MIN_AGREEMENT = 0.99
 _READ_BATCH = 65_536
 
 
@@ -44,51 +60,116 @@ class DiffError(RoostError):
 
 
 @dataclass(frozen=True)
+class OutputDiff:
+    """How one declared output moved between the two artifacts, per row.
+
+    `values` holds, per compared row: the relative difference for numbers,
+    1.0 where labels (or other values) disagree and 0.0 where they agree,
+    and the largest absolute difference for 2-D outputs (probabilities).
+    """
+
+    output: Output
+    values: np.ndarray
+
+    @property
+    def measure(self) -> str:
+        """What `values` measures, in words."""
+        if self.output.width is not None:
+            return "absolute difference"
+        if self.output.kind == "number":
+            return "relative difference"
+        return "disagreement"
+
+    @property
+    def agreement(self) -> float:
+        """The share of rows whose values are equal (1.0 with none compared)."""
+        if not len(self.values):
+            return 1.0
+        return float(np.count_nonzero(self.values == 0.0)) / len(self.values)
+
+    def beyond(self, tolerance: float) -> int:
+        """Count the rows beyond `tolerance` (labels: the rows that disagree)."""
+        if self.measure == "disagreement":
+            return int(np.count_nonzero(self.values))
+        return int(np.count_nonzero(self.values > tolerance))
+
+    def passed(self, tolerance: float, min_agreement: float) -> bool:
+        """Numbers and 2-D outputs within tolerance; labels agreeing enough."""
+        if self.measure == "disagreement":
+            return self.agreement >= min_agreement
+        return self.beyond(tolerance) == 0
+
+    def render(self, tolerance: float, min_agreement: float) -> str:
+        """One line: the output, its measure and its verdict."""
+        title = f"{self.output.name} ({self.output.kind})"
+        compared = len(self.values)
+        verdict = "ok" if self.passed(tolerance, min_agreement) else "FAIL"
+        if self.measure == "disagreement":
+            return (
+                f"{title:<28} agreement {self.agreement:.2%} "
+                f"(min {min_agreement:.2%}), {self.beyond(tolerance):,} of "
+                f"{compared:,} rows disagree  {verdict}"
+            )
+        worst = float(self.values.max()) if compared else 0.0
+        mean = float(self.values.mean()) if compared else 0.0
+        if self.measure == "relative difference":
+            figures, limit = f"max {worst:.4%}  mean {mean:.4%}", f"{tolerance:.2%}"
+        else:
+            figures, limit = f"max {worst:.4g}  mean {mean:.4g}", f"{tolerance:g}"
+        return (
+            f"{title:<28} {self.measure} {figures}, "
+            f"{self.beyond(tolerance):,} rows beyond {limit}  {verdict}"
+        )
+
+
+@dataclass(frozen=True)
 class DiffReport:
-    """Relative differences of two artifacts' predictions on the same rows."""
+    """Two artifacts' outputs on the same rows, compared output by output."""
 
     candidate: str
     baseline: str
     source: str
     rows: int
-    differences: np.ndarray
+    outputs: tuple[OutputDiff, ...]
     tolerance: float = DEFAULT_TOLERANCE
+    min_agreement: float = DEFAULT_MIN_AGREEMENT
 
     @property
     def compared(self) -> int:
         """Count the rows both artifacts predicted."""
-        return len(self.differences)
-
-    @property
-    def beyond(self) -> int:
-        """Count the rows whose predictions differ by more than the tolerance."""
-        return int(np.count_nonzero(self.differences > self.tolerance))
+        return len(self.outputs[0].values) if self.outputs else 0
 
     @property
     def passed(self) -> bool:
-        """Say whether rows were compared and none differs beyond tolerance."""
-        return self.compared > 0 and self.beyond == 0
+        """Say whether rows were compared and every output passed."""
+        return self.compared > 0 and all(
+            diff.passed(self.tolerance, self.min_agreement) for diff in self.outputs
+        )
 
     def render(self) -> str:
         """Return the short report `roost diff` prints."""
         compared = self.compared
-        share = self.beyond / compared if compared else 0.0
-        worst = float(self.differences.max()) if compared else 0.0
-        mean = float(self.differences.mean()) if compared else 0.0
-        if self.passed:
-            verdict = f"PASS: every row within {self.tolerance:.2%}"
-        elif compared:
-            verdict = f"FAIL: {self.beyond:,} of {compared:,} rows beyond tolerance"
-        else:
+        failed = [
+            diff.output.name
+            for diff in self.outputs
+            if not diff.passed(self.tolerance, self.min_agreement)
+        ]
+        if not compared:
             verdict = "FAIL: no valid row to compare"
+        elif failed:
+            verdict = f"FAIL: {', '.join(failed)} beyond the limits"
+        else:
+            verdict = "PASS: every output within the limits"
         return "\n".join(
             [
                 f"candidate  {self.candidate}",
                 f"baseline   {self.baseline}",
                 f"data       {self.source}: {self.rows:,} rows, {compared:,} "
                 f"compared, {self.rows - compared:,} invalid skipped",
-                f"relative difference  max {worst:.4%}  mean {mean:.4%}",
-                f"beyond {self.tolerance:.2%}  {self.beyond:,} rows ({share:.2%})",
+                *(
+                    diff.render(self.tolerance, self.min_agreement)
+                    for diff in self.outputs
+                ),
                 verdict,
             ]
         )
@@ -99,35 +180,42 @@ def _is_number(value: Any) -> bool:
 
 
 def difference(candidate: Any, baseline: Any) -> float:
-    """Return the relative difference of two predictions (inf: incomparable)."""
+    """Return the relative difference of two numbers (inf: incomparable)."""
     if _is_number(candidate) and _is_number(baseline):
         a, b = float(candidate), float(baseline)
         if a == b:
             return 0.0
         finite = math.isfinite(a) and math.isfinite(b)
         return abs(a - b) / max(abs(a), abs(b)) if finite else math.inf
-    if isinstance(candidate, dict) and isinstance(baseline, dict):
-        keys = candidate.keys() | baseline.keys()
-        pairs = [(candidate.get(key), baseline.get(key)) for key in keys]
-    elif (
-        isinstance(candidate, list)
-        and isinstance(baseline, list)
-        and len(candidate) == len(baseline)
-    ):
-        pairs = list(zip(candidate, baseline, strict=True))
-    else:
+    return 0.0 if candidate == baseline else math.inf
+
+
+def _absolute_difference(candidate: Any, baseline: Any) -> float:
+    """The largest absolute difference of two rows of a 2-D output."""
+    if not isinstance(candidate, list) or not isinstance(baseline, list):
         return 0.0 if candidate == baseline else math.inf
-    return max((difference(a, b) for a, b in pairs), default=0.0)
+    if len(candidate) != len(baseline):
+        return math.inf
+    worst = 0.0
+    for a, b in zip(candidate, baseline, strict=True):
+        if not (_is_number(a) and _is_number(b)):
+            return math.inf
+        worst = max(worst, abs(float(a) - float(b)))
+    return worst
 
 
-def relative_differences(
-    candidate: Sequence[Any], baseline: Sequence[Any]
-) -> np.ndarray:
-    """Return the relative difference of each pair of predictions."""
-    return np.array(
-        [difference(a, b) for a, b in zip(candidate, baseline, strict=True)],
-        dtype=np.float64,
-    )
+def compare_output(
+    output: Output, candidate: Sequence[Any], baseline: Sequence[Any]
+) -> OutputDiff:
+    """Measure one output's movement, row by row, as its kind calls for."""
+    pairs = zip(candidate, baseline, strict=True)
+    if output.width is not None:
+        values = [_absolute_difference(a, b) for a, b in pairs]
+    elif output.kind == "number":
+        values = [difference(a, b) for a, b in pairs]
+    else:
+        values = [0.0 if a == b else 1.0 for a, b in pairs]
+    return OutputDiff(output, np.array(values, dtype=np.float64))
 
 
 def compare(
@@ -137,21 +225,27 @@ def compare(
     *,
     source: str,
     tolerance: float = DEFAULT_TOLERANCE,
+    min_agreement: float = DEFAULT_MIN_AGREEMENT,
 ) -> DiffReport:
-    """Predict the valid records with both scorers and measure the differences."""
+    """Predict the valid records with both scorers and compare each output."""
     checked = candidate.validator.validate(records)
+    declared = candidate.outputs
     if checked.valid_rows:
         ours = candidate.predict_frame(checked.frame)
         theirs = baseline.predict_frame(checked.frame)
     else:
-        ours = theirs = []
+        ours = theirs = {output.name: [] for output in declared}
     return DiffReport(
         candidate=_describe(candidate.context),
         baseline=_describe(baseline.context),
         source=source,
         rows=checked.total,
-        differences=relative_differences(ours, theirs),
+        outputs=tuple(
+            compare_output(output, ours[output.name], theirs.get(output.name, []))
+            for output in declared
+        ),
         tolerance=tolerance,
+        min_agreement=min_agreement,
     )
 
 
@@ -259,6 +353,7 @@ def run_diff(
     version: str | None = None,
     data: Path | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    min_agreement: float = DEFAULT_MIN_AGREEMENT,
 ) -> DiffReport:
     """Compare the installed adapter's artifact with a baseline artifact.
 
@@ -283,4 +378,11 @@ def run_diff(
     candidate = Scorer(entry.adapter_class, context)
     reference = Scorer(base_class or entry.adapter_class, base_context)
     records, source = _reference_records(candidate.adapter, data)
-    return compare(candidate, reference, records, source=source, tolerance=tolerance)
+    return compare(
+        candidate,
+        reference,
+        records,
+        source=source,
+        tolerance=tolerance,
+        min_agreement=min_agreement,
+    )

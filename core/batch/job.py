@@ -22,8 +22,9 @@ import numpy as np
 from roost.core.batch.inputs import Piece, iter_batches, to_batch
 from roost.core.batch.outputs import OutputLayout, TableSink
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
+from roost.core.contract.outputs import PREDICTIONS, Output
 from roost.core.errors import AdapterError
-from roost.core.serving.outputs import predict_rows
+from roost.core.serving.outputs import OutputColumns, predict_outputs
 from roost.core.serving.validation import RECORD_FIELD, RecordValidator
 
 if TYPE_CHECKING:
@@ -111,29 +112,35 @@ class Scorer:
         for row, reason in refused.items():
             problems[row] = {RECORD_FIELD: [f"refused by the adapter: {reason}"]}
         id_name = id_column or POSITION_COLUMN
-        predictions = _prediction_table(id_name, ids.take(rows), outputs)
+        predictions = _prediction_table(id_name, ids.take(rows), self.outputs, outputs)
         errors = _error_table(id_name, ids, problems)
         return predictions, errors
 
     def _predict(
         self, frame: pd.DataFrame, rows: Sequence[int]
-    ) -> tuple[list[int], list[Any], dict[int, str]]:
+    ) -> tuple[list[int], OutputColumns, dict[int, str]]:
         """Predict `frame`, halving it around rows the adapter refuses."""
         if not rows:
-            return [], [], {}
+            return [], {o.name: [] for o in self.outputs}, {}
         try:
             return list(rows), self.predict_frame(frame), {}
         except AdapterError as exc:
             if len(rows) == 1:
-                return [], [], {rows[0]: str(exc)}
+                return [], {o.name: [] for o in self.outputs}, {rows[0]: str(exc)}
         half = len(rows) // 2
         kept, outputs, refused = self._predict(
             frame.iloc[:half].reset_index(drop=True), rows[:half]
         )
         more = self._predict(frame.iloc[half:].reset_index(drop=True), rows[half:])
-        return kept + more[0], outputs + more[1], {**refused, **more[2]}
+        joined = {name: outputs[name] + more[1][name] for name in outputs}
+        return kept + more[0], joined, {**refused, **more[2]}
 
-    def predict_frame(self, frame: pd.DataFrame) -> list[Any]:
+    @property
+    def outputs(self) -> tuple[Output, ...]:
+        """The outputs the adapter declares, in order: the columns written."""
+        return type(self.adapter).declared_outputs()
+
+    def predict_frame(self, frame: pd.DataFrame) -> OutputColumns:
         """Predict validated rows as the online routes do: same checks and values.
 
         Raises:
@@ -141,18 +148,52 @@ class Scorer:
             PredictionError: the adapter crashed or miscounted its outputs.
         """
         context = self.context
-        return predict_rows(self.adapter, frame, context.name, context.version)
+        return predict_outputs(self.adapter, frame, context.name, context.version)
 
 
-def _prediction_table(id_name: str, ids: pa.Array, outputs: list[Any]) -> pa.Table:
+def output_columns(outputs: Sequence[Output]) -> list[tuple[str, str, int | None]]:
+    """Name the table columns of declared outputs: (column, output, item).
+
+    `predictions` is written as `prediction`; another 1-D output under its
+    own name; a probabilities output as `probability_<label>` per class;
+    another 2-D output as `<name>_<i>` per column.
+    """
+    columns: list[tuple[str, str, int | None]] = []
+    for output in outputs:
+        if output.width is None:
+            title = PREDICTION_COLUMN if output.name == PREDICTIONS else output.name
+            columns.append((title, output.name, None))
+        elif output.labels is not None and output.kind == "probabilities":
+            columns.extend(
+                (f"probability_{label}", output.name, index)
+                for index, label in enumerate(output.labels)
+            )
+        else:
+            columns.extend(
+                (f"{output.name}_{index}", output.name, index)
+                for index in range(output.width)
+            )
+    return columns
+
+
+def _prediction_table(
+    id_name: str, ids: pa.Array, declared: Sequence[Output], outputs: OutputColumns
+) -> pa.Table:
     import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
 
-    if outputs and all(isinstance(item, dict) for item in outputs):
-        outputs_table = pa.Table.from_pylist(outputs)
-        names = [f"{PREDICTION_COLUMN}_{name}" for name in outputs_table.column_names]
-        return pa.table([ids, *outputs_table.columns], names=[id_name, *names])
-    values = pa.array(outputs, type=None if outputs else pa.float64())
-    return pa.table([ids, values], names=[id_name, PREDICTION_COLUMN])
+    arrays, names = [ids], [id_name]
+    kinds = {output.name: output for output in declared}
+    for title, name, item in output_columns(declared):
+        values = outputs.get(name, [])
+        if item is not None:
+            values = [None if row is None else row[item] for row in values]
+        output = kinds[name]
+        float_like = (
+            output.datatype in {"FP64", "FP32"} or output.kind == "probabilities"
+        )
+        arrays.append(pa.array(values, type=pa.float64() if float_like else None))
+        names.append(title)
+    return pa.table(arrays, names=names)
 
 
 def empty_tables(job: BatchJob) -> tuple[pa.Table, pa.Table]:
@@ -160,7 +201,10 @@ def empty_tables(job: BatchJob) -> tuple[pa.Table, pa.Table]:
     import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
 
     ids = pa.array([], type=pa.int64() if job.id_column is None else pa.string())
-    return _prediction_table(job.id_name, ids, []), _error_table(job.id_name, ids, {})
+    outputs = job.adapter_class.declared_outputs()
+    empty: OutputColumns = {output.name: [] for output in outputs}
+    predictions = _prediction_table(job.id_name, ids, outputs, empty)
+    return predictions, _error_table(job.id_name, ids, {})
 
 
 def _error_table(

@@ -19,6 +19,7 @@ __all__ = [
     "Check",
     "Parser",
     "Setting",
+    "absolute_url_paths",
     "between",
     "integer",
     "lowercase",
@@ -33,6 +34,7 @@ __all__ = [
     "setting",
     "text",
     "text_or_none",
+    "url_paths",
 ]
 
 #: Turns an environment string into a value: `(variable, raw) -> value`.
@@ -179,6 +181,11 @@ def pins(variable: str, raw: str) -> dict[str, str]:
     return pinned
 
 
+def url_paths(variable: str, raw: str) -> tuple[str, ...]:
+    """Read comma-separated URL paths; empty text is none."""
+    return tuple(filter(None, (part.strip() for part in raw.split(","))))
+
+
 def options_by_adapter(variable: str, raw: str) -> dict[str, dict[str, Any]]:
     """Read a JSON object of objects, keyed by adapter name."""
     try:
@@ -224,3 +231,12 @@ def not_negative(name: str, value: Any) -> None:
     """Check that a value is zero or more."""
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
+
+
+def absolute_url_paths(name: str, value: Any) -> None:
+    """Check that a value is a collection of URL paths, each starting with `/`."""
+    if isinstance(value, str):
+        raise ValueError(f"{name} must be a collection of paths, not one string")
+    for item in value:
+        if not isinstance(item, str) or not item.startswith("/"):
+            raise ValueError(f"{name}: {item!r} is not a URL path starting with '/'")

@@ -22,6 +22,7 @@ from roost.core.runtime.affinity import (
     pins_workers,
     usable_cpus,
 )
+from roost.core.runtime.read_deadlines import ReadDeadlines
 from roost.core.runtime.settings import Settings
 from roost.core.runtime.workers import AcceptBalance
 
@@ -44,8 +45,8 @@ ACCESS_LOG_FORMAT = (
 _GUNICORN_SETTINGS = frozenset(setting.name for setting in KNOWN_SETTINGS)
 #: What gunicorn imports and calls in each worker.
 APP_FACTORY = "roost.controllers.app:create_app()"
-#: gthread, spreading new connections evenly over the workers.
-WORKER_CLASS = "roost.core.runtime.workers.BalancedThreadWorker"
+#: gthread, spreading new connections evenly over the workers, cutting slow clients.
+WORKER_CLASS = "roost.core.runtime.deadline_worker.DeadlineThreadWorker"
 
 
 def with_metrics_dir(settings: Settings) -> Settings:
@@ -165,9 +166,10 @@ def _cpu_pinning(settings: Settings) -> Callable[[Any, Any], None] | None:
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     """Return gunicorn's settings for these roost settings.
 
-    Threaded workers (gthread) keep answering health checks while slow
-    clients hold connections; `deploy/gunicorn.conf.py` applies the same
-    options to the plain `gunicorn` command.
+    Threaded workers (gthread) keep answering health checks while a few slow
+    clients hold connections, and cut those past the header or body deadline;
+    `deploy/gunicorn.conf.py` applies the same options to the plain
+    `gunicorn` command.
     """
     options: dict[str, Any] = {
         "bind": [f"{settings.host}:{settings.port}"],
@@ -199,11 +201,15 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         # server of the user; roost uses signals, not gunicornc.
         options["control_socket_disable"] = True
     balance = AcceptBalance()
+    deadlines = ReadDeadlines(
+        header=settings.header_timeout, body=settings.body_timeout
+    )
 
     def pre_fork(server: Any, worker: Any) -> None:
         taken = (getattr(w, "roost_slot", None) for w in server.WORKERS.values())
         worker.roost_slot = balance.claim(taken)
         worker.roost_balance = balance
+        worker.roost_deadlines = deadlines
 
     metrics_dir = settings.metrics_dir
     if metrics_dir is not None:

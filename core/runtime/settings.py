@@ -21,6 +21,7 @@ from typing import Any
 from roost.core.runtime._setting import (
     METADATA_KEY,
     Setting,
+    absolute_url_paths,
     between,
     integer,
     lowercase,
@@ -35,10 +36,12 @@ from roost.core.runtime._setting import (
     setting,
     text,
     text_or_none,
+    url_paths,
 )
 from roost.core.runtime.affinity import AFFINITY_MODES
 
 __all__ = [
+    "KEYLESS_PATHS",
     "PROFILES",
     "Setting",
     "Settings",
@@ -52,6 +55,15 @@ MAX_PORT = 65535
 LIBRARY_POLICIES = ("warn", "refuse")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+#: Liveness, readiness and metrics answer without an API key by default:
+#: probes and scrapers hold no keys.
+KEYLESS_PATHS = (
+    "/health",
+    "/health/ready",
+    "/v2/health/live",
+    "/v2/health/ready",
+    "/metrics",
+)
 
 
 def default_model_dir(environ: Mapping[str, str]) -> Path:
@@ -256,12 +268,42 @@ class Settings:
             check=positive,
         ),
     )
+    header_timeout: float = field(
+        default=10.0,
+        metadata=setting(
+            "seconds a client may take to send a request's headers, from "
+            "connecting (kept alive: from the request's first byte); slower: "
+            "disconnected",
+            parse=number,
+            check=positive,
+        ),
+    )
     body_timeout: float = field(
         default=10.0,
         metadata=setting(
-            "seconds a request body may take to arrive; slower: 408",
+            "seconds a request body may take to arrive, from the end of the "
+            "headers; slower: 408, disconnected",
             parse=number,
             check=positive,
+        ),
+    )
+    api_keys_file: Path | None = field(
+        default=None,
+        metadata=setting(
+            "file of hashed API keys (`roost keys`); when set, requests need a "
+            "key (see API keys), read when each worker starts",
+            parse=path_or_none,
+            shown="none (no keys needed)",
+        ),
+    )
+    api_keys_exempt: tuple[str, ...] = field(
+        default=KEYLESS_PATHS,
+        metadata=setting(
+            "comma-separated paths that need no API key; `/prefix/*` covers "
+            "every path below `/prefix/`",
+            parse=url_paths,
+            check=absolute_url_paths,
+            shown=f"`{','.join(KEYLESS_PATHS)}`",
         ),
     )
     metrics_dir: Path | None = field(

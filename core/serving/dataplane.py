@@ -10,17 +10,23 @@ validation, micro-batching, the adapter call and the metrics.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+import pandas as pd
 from cerberus import SchemaError
 
+from roost.core.contract.outputs import PREDICTIONS, Output
 from roost.core.contract.registry import Registry
 from roost.core.errors import (
     AdapterNotFoundError,
     AdapterNotReadyError,
+    BadRequestError,
     RequestValidationError,
 )
+from roost.core.runtime.logs import request_id_var
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
 from roost.core.serving.admission import Admission
@@ -31,20 +37,68 @@ from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
 from roost.core.serving.readiness import Readiness
 
-__all__ = ["DataPlane", "PredictionResult", "build_dataplane"]
+__all__ = [
+    "DataPlane",
+    "PredictionObserver",
+    "PredictionRecord",
+    "PredictionResult",
+    "build_dataplane",
+]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class PredictionResult:
-    """Predictions of one adapter version for a batch of records."""
+    """The outputs of one adapter version for a batch of records.
+
+    `outputs` holds, per computed output in declared order, one value per
+    record: None for a record that failed validation.
+    """
 
     name: str
     version: str
-    predictions: list[Any]
+    outputs: dict[str, list[Any]]
+    declared: tuple[Output, ...]
     problems: dict[int, dict[str, list[str]]]
     total: int
+
+    @property
+    def predictions(self) -> list[Any]:
+        """The `predictions` output (None per record when it was not asked for)."""
+        return self.outputs.get(PREDICTIONS) or [None] * self.total
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    """What observers see of one answered prediction request.
+
+    `frame` holds the validated rows the adapter predicted (the request's
+    records at positions `valid_rows`), `outputs` their computed outputs,
+    row for row. `started` is wall-clock time; `latency` is in seconds.
+    """
+
+    name: str
+    version: str
+    request_id: str | None
+    frame: pd.DataFrame
+    valid_rows: tuple[int, ...]
+    outputs: dict[str, list[Any]]
+    declared: tuple[Output, ...]
+    started: float
+    latency: float
+
+
+class PredictionObserver(Protocol):
+    """Sees every answered prediction: payload log, drift, shadow versions.
+
+    `observe` runs on the request's thread after the answer is computed: it
+    must hand its work to its own bounded queue and return at once, never
+    block and never raise (an exception is logged and ignored).
+    """
+
+    def observe(self, record: PredictionRecord) -> None:
+        """Take note of one prediction; return at once."""
 
 
 class DataPlane:
@@ -59,8 +113,10 @@ class DataPlane:
         admission: Admission | None = None,
         metrics: Metrics | None = None,
         batching: tuple[int, float] | None = None,
+        observers: Sequence[PredictionObserver] = (),
     ) -> None:
         self.registry = registry
+        self.observers = list(observers)
         self.limits = limits or IntakeLimits()
         self.metrics = metrics or Metrics()
         self.readiness = Readiness(registry)
@@ -128,13 +184,16 @@ class DataPlane:
         version: str | None = None,
         *,
         partial: bool = False,
+        outputs: Sequence[str] | None = None,
     ) -> PredictionResult:
         """Predict every valid row of `batch` with a version of model `name`.
 
         With `partial`, invalid rows get `None` in place; without it, any
-        invalid row fails the whole batch.
+        invalid row fails the whole batch. `outputs` names the outputs to
+        compute; None or empty means every declared output.
 
         Raises:
+            BadRequestError: an unknown output was asked for.
             BadRequestError, PayloadTooLargeError: the batch is over a limit.
             AdapterNotFoundError, AdapterNotReadyError: no such ready model.
             RequestValidationError: a row is invalid and `partial` is false.
@@ -143,9 +202,18 @@ class DataPlane:
         """
         enforce_limits(batch, self.limits)
         lane = self._lane(name, version)
+        wanted = _wanted_outputs(lane, outputs)
         if self._admission is None:
-            return self._predict(lane, batch, partial)
-        return self._admission.run(lambda: self._predict(lane, batch, partial))
+            return self._predict(lane, batch, partial, wanted)
+        return self._admission.run(lambda: self._predict(lane, batch, partial, wanted))
+
+    def _notify(self, record: PredictionRecord) -> None:
+        """Hand the prediction to every observer; none may fail the request."""
+        for observer in self.observers:
+            try:
+                observer.observe(record)
+            except Exception:
+                logger.exception("prediction observer %r failed", observer)
 
     def _lane(self, name: str, version: str | None) -> ModelLane:
         entry = self.registry.lookup_ready(name, version)
@@ -160,8 +228,13 @@ class DataPlane:
             return None  # reported by `predict`, after the body's own errors
 
     def _predict(
-        self, lane: ModelLane, batch: InputBatch, partial: bool
+        self,
+        lane: ModelLane,
+        batch: InputBatch,
+        partial: bool,
+        wanted: tuple[Output, ...],
     ) -> PredictionResult:
+        started = (time.time(), time.perf_counter())
         checked = lane.validator.validate_batch(batch)
         if checked.problems:
             self.metrics.validation_failures.labels(lane.name, lane.version).inc(
@@ -169,14 +242,57 @@ class DataPlane:
             )
             if not partial:
                 raise RequestValidationError(checked.problems, checked.total)
-        outputs = lane.predict(checked.frame) if checked.valid_rows else []
-        self.metrics.rows.labels(lane.name, lane.version).inc(len(outputs))
-        predictions: list[Any] = [None] * checked.total
-        for row, output in zip(checked.valid_rows, outputs, strict=True):
-            predictions[row] = output
-        return PredictionResult(
-            lane.name, lane.version, predictions, checked.problems, checked.total
+        requested = (
+            None if len(wanted) == len(lane.outputs) else {o.name for o in wanted}
         )
+        columns = lane.predict(checked.frame, requested) if checked.valid_rows else {}
+        self.metrics.rows.labels(lane.name, lane.version).inc(len(checked.valid_rows))
+        outputs: dict[str, list[Any]] = {}
+        for output in wanted:
+            values: list[Any] = [None] * checked.total
+            for row, value in zip(
+                checked.valid_rows, columns.get(output.name, ()), strict=False
+            ):
+                values[row] = value
+            outputs[output.name] = values
+        if self.observers and checked.valid_rows:
+            request_id = request_id_var.get()
+            self._notify(
+                PredictionRecord(
+                    lane.name,
+                    lane.version,
+                    None if request_id == "-" else request_id,
+                    checked.frame,
+                    tuple(checked.valid_rows),
+                    columns,
+                    wanted,
+                    started[0],
+                    time.perf_counter() - started[1],
+                )
+            )
+        return PredictionResult(
+            lane.name, lane.version, outputs, wanted, checked.problems, checked.total
+        )
+
+
+def _wanted_outputs(
+    lane: ModelLane, requested: Sequence[str] | None
+) -> tuple[Output, ...]:
+    """The declared outputs a request names, in declared order (all: None).
+
+    Raises:
+        BadRequestError: a name the model does not declare.
+    """
+    if not requested:
+        return lane.outputs
+    declared = {output.name for output in lane.outputs}
+    unknown = [name for name in dict.fromkeys(requested) if name not in declared]
+    if unknown:
+        raise BadRequestError(
+            f"output {unknown[0]!r} is not produced by model {lane.name!r}; it "
+            f"produces {', '.join(repr(o.name) for o in lane.outputs)}"
+        )
+    return tuple(output for output in lane.outputs if output.name in requested)
 
 
 def build_dataplane(settings: Settings) -> DataPlane:

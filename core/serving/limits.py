@@ -17,7 +17,8 @@ class IntakeLimits:
     max_body_bytes: int = 8 * 1024 * 1024
     max_records: int = 10_000
     max_fields_per_record: int = 1_000
-    #: Seconds the whole body may take to arrive.
+    #: Seconds the whole body may take, from the end of the headers (the worker
+    #: enforces it; the 408 names it).
     body_timeout: float = 10.0
 
 

@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
+
+from roost.core.serving.outputs import OutputColumns
 
 __all__ = ["MicroBatcher"]
 
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class _Pending:
     frame: pd.DataFrame
-    future: Future[list[Any]]
+    future: Future[OutputColumns]
 
 
 class MicroBatcher:
@@ -37,7 +38,7 @@ class MicroBatcher:
 
     def __init__(
         self,
-        predict: Callable[[pd.DataFrame], list[Any]],
+        predict: Callable[[pd.DataFrame], OutputColumns],
         max_rows: int,
         max_wait: float,
         name: str = "adapter",
@@ -51,9 +52,9 @@ class MicroBatcher:
         )
         self._thread.start()
 
-    def predict(self, frame: pd.DataFrame) -> list[Any]:
+    def predict(self, frame: pd.DataFrame) -> OutputColumns:
         """Predict `frame` as part of a batch; block until its rows are done."""
-        future: Future[list[Any]] = Future()
+        future: Future[OutputColumns] = Future()
         self._queue.put(_Pending(frame, future))
         return future.result()
 
@@ -86,11 +87,20 @@ class MicroBatcher:
                 for pending in batch:
                     self._run_alone(pending)
                 continue
-            start = 0
-            for pending in batch:
-                end = start + len(pending.frame)
-                pending.future.set_result(outputs[start:end])
-                start = end
+            self._hand_back(batch, outputs)
+
+    def _hand_back(self, batch: list[_Pending], outputs: OutputColumns) -> None:
+        """Give each request its own rows of a merged call's outputs."""
+        start = 0
+        for pending in batch:
+            end = start + len(pending.frame)
+            try:
+                rows = {name: column[start:end] for name, column in outputs.items()}
+            except Exception as exc:  # noqa: BLE001 - the loop must never die
+                pending.future.set_exception(exc)
+            else:
+                pending.future.set_result(rows)
+            start = end
 
     def _run_alone(self, pending: _Pending) -> None:
         try:

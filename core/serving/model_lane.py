@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Collection
 
 import pandas as pd
 
@@ -12,7 +12,7 @@ from roost.core.errors import PredictionError
 from roost.core.runtime.metrics import Metrics
 from roost.core.serving.column_decoding import ColumnDecoder
 from roost.core.serving.micro_batching import MicroBatcher
-from roost.core.serving.outputs import predict_rows
+from roost.core.serving.outputs import OutputColumns, predict_outputs
 from roost.core.serving.validation import RecordValidator
 
 __all__ = ["ModelLane"]
@@ -37,6 +37,7 @@ class ModelLane:
         self.entry = entry
         self.name = entry.name
         self.version = str(entry.version)
+        self.outputs = entry.adapter_class.declared_outputs()
         self.validator = RecordValidator(entry.adapter_class.input_schema)
         self.decoder = (
             ColumnDecoder(self.validator.columns)
@@ -61,20 +62,31 @@ class ModelLane:
                 max_wait,
             )
 
-    def predict(self, frame: pd.DataFrame) -> list[Any]:
+    def predict(
+        self, frame: pd.DataFrame, requested: Collection[str] | None = None
+    ) -> OutputColumns:
         """Predict validated rows, merged with concurrent requests' if batching.
+
+        `requested` names the outputs to compute (None: all). A merged call
+        computes every output, as its requests may want different ones.
 
         Raises:
             AdapterError: the adapter refused the rows.
-            PredictionError: the adapter crashed or miscounted its outputs.
+            PredictionError: the adapter crashed or its answer does not match
+                its declared outputs.
         """
         if self._batcher is None:
-            return self._call_adapter(frame)
-        return self._batcher.predict(frame)
+            return self._call_adapter(frame, requested)
+        columns = self._batcher.predict(frame)
+        if requested is None:
+            return columns
+        return {name: columns[name] for name in columns if name in requested}
 
-    def _call_adapter(self, frame: pd.DataFrame) -> list[Any]:
+    def _call_adapter(
+        self, frame: pd.DataFrame, requested: Collection[str] | None = None
+    ) -> OutputColumns:
         adapter = self.entry.adapter
         if adapter is None:
             raise PredictionError(self.name, self.version, "adapter is not loaded")
         self._rows_per_call.observe(len(frame))
-        return predict_rows(adapter, frame, self.name, self.version)
+        return predict_outputs(adapter, frame, self.name, self.version, requested)

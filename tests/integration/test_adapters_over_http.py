@@ -68,14 +68,15 @@ class TestDiscoveryAndVersions:
         assert body["input_schema"] == {"x": {"type": "float", "required": True}}
         assert [state["version"] for state in body["version_states"]] == ["2.0", "1.0"]
 
-    def test_classifier_returns_one_object_per_row(
+    def test_classifier_returns_labels_and_probabilities(
         self, testing_server: RunningServer
     ) -> None:
-        """A DataFrame-returning adapter gives one object of outputs per record."""
+        """A classifier answers labels, and per record one probability per label."""
         response = testing_server.post(
             "/v1/models/parity/predict", json=[{"n": 3}, {"n": "4"}]
         )
-        assert response.json()["predictions"] == [
+        assert response.json()["predictions"] == ["odd", "even"]
+        assert response.json()["probabilities"] == [
             {"even": 0.0, "odd": 1.0},
             {"even": 1.0, "odd": 0.0},
         ]

@@ -665,7 +665,7 @@ def _k8s_definitions_text() -> str:
 class TestKubernetesManifests:
     """deploy/k8s: strictly valid core resources wired to one another."""
 
-    CORE = ("deployment.yaml", "service.yaml", "hpa.yaml")
+    CORE = ("deployment.yaml", "service.yaml", "hpa.yaml", "ingress.yaml")
 
     @pytest.mark.parametrize("name", CORE)
     def test_validates_strictly(self, name: str) -> None:
@@ -684,11 +684,16 @@ class TestKubernetesManifests:
         assert "WARN" not in result.stdout
 
     def test_kustomization_applies_exactly_the_core_resources(self) -> None:
-        """`kubectl apply -k deploy/k8s` gets the core files, never the KServe one."""
+        """`kubectl apply -k` gets the core files, not KServe's or the controller's."""
         kustomization = manifest("kustomization.yaml")
         assert kustomization["resources"] == list(self.CORE)
         on_disk = {path.name for path in K8S.glob("*.yaml")}
-        assert on_disk == {*self.CORE, "kustomization.yaml", "inferenceservice.yaml"}
+        assert on_disk == {
+            *self.CORE,
+            "kustomization.yaml",
+            "inferenceservice.yaml",
+            "ingress-nginx-controller.yaml",
+        }
 
     def test_deployment_runs_two_hardened_replicas(self) -> None:
         """Two replicas, uid 10001, read-only root, no privilege escalation."""

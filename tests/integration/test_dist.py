@@ -1,4 +1,4 @@
-"""`make dist`: wheels of roost and each adapter, installable, without artifacts."""
+"""`make dist`: wheels of roost, the client and each adapter, without artifacts."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 ADAPTERS = sorted(path.parent for path in (ROOT / "adapters").glob("*/pyproject.toml"))
+CLIENT = ROOT / "client"
 #: Trained binaries that must never ride along in a wheel.
 ARTIFACT_SUFFIXES = (".joblib", ".pkl", ".pickle", ".onnx")
 
@@ -25,8 +26,8 @@ _SMOKE = """
 import sys
 target, *site = sys.argv[1:]
 sys.path[:0] = [target, *site]
-import roost.core, roost_house_prices
-for module in (roost.core, roost_house_prices):
+import roost.core, roost.client, roost_house_prices
+for module in (roost.core, roost.client, roost_house_prices):
     assert module.__file__.startswith(target), module.__file__
 from roost.core.cli import main
 status = main(["train", "house-prices"]) or main(["models"])
@@ -36,7 +37,7 @@ sys.exit(status)
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Build the wheels as `make dist` does: pip wheel --no-deps, roost and adapters."""
+    """Build the wheels as `make dist` does: pip wheel --no-deps, all distributions."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [
@@ -50,6 +51,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "-w",
             out,
             ROOT,
+            CLIENT,
             *ADAPTERS,
         ],
         check=True,
@@ -69,8 +71,8 @@ class TestDist:
     def test_one_wheel_for_roost_and_each_adapter(
         self, wheels: dict[str, Path]
     ) -> None:
-        """The root project and every folder under adapters/ build a wheel."""
-        expected = {"roost"} | {
+        """The root project, the client and every adapter folder build a wheel."""
+        expected = {"roost", "roost_client"} | {
             "roost_" + path.name.replace("-", "_") for path in ADAPTERS
         }
         assert set(wheels) == expected
@@ -97,10 +99,31 @@ class TestDist:
         with zipfile.ZipFile(wheels[package]) as archive:
             assert "[roost.adapters]" in archive.read(entry_points).decode()
 
+    def test_client_wheel_ships_its_package_in_the_roost_namespace(
+        self, wheels: dict[str, Path]
+    ) -> None:
+        """roost-client holds roost/client/ only, typed, with no roost/__init__.py."""
+        names = _names(wheels["roost_client"])
+        shipped = {name for name in names if not name.startswith("roost_client-")}
+        expected = {
+            f"roost/client/{path.name}"
+            for path in (CLIENT / "src" / "roost" / "client").iterdir()
+            if path.suffix == ".py" or path.name == "py.typed"
+        }
+        assert shipped == expected
+        metadata = next(n for n in names if n.endswith("METADATA"))
+        with zipfile.ZipFile(wheels["roost_client"]) as archive:
+            requires = archive.read(metadata).decode()
+        assert "Requires-Dist: requests>=2.31" in requires
+        assert 'Requires-Dist: pandas>=2.2; extra == "pandas"' in requires
+
     def test_installed_wheels_train_and_serve_the_adapter(
         self, wheels: dict[str, Path], tmp_path: Path
     ) -> None:
-        """From the wheels alone, roost trains house-prices and lists it ready."""
+        """From the wheels alone, roost trains house-prices and lists it ready.
+
+        roost and roost-client share the `roost` folder: both import from it.
+        """
         target = tmp_path / "site"
         subprocess.run(
             [
@@ -115,6 +138,7 @@ class TestDist:
                 "--target",
                 target,
                 wheels["roost"],
+                wheels["roost_client"],
                 wheels["roost_house_prices"],
             ],
             check=True,

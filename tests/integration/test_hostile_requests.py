@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import requests
 from server_harness import RunningServer, run_server, worker_pids
+from slow_clients import SLOW_BODY, SLOW_HEADERS, SlowClients
 
 pytestmark = pytest.mark.integration
 
@@ -42,6 +43,8 @@ GOOD = b'[{"x": 1}]'
 JSON = {"Content-Type": "application/json"}
 #: Seconds a raw-socket exchange may take before the server counts as hung.
 RAW_TIMEOUT = 10.0
+#: ROOST_HEADER_TIMEOUT and ROOST_BODY_TIMEOUT of the small server.
+SLOW_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,15 @@ def _unharmed(target: Target) -> Iterator[Target]:
 
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    """A one-worker server with small limits: 1 MiB bodies, 50 records, 200 fields."""
+    """A one-worker server with small limits: 1 MiB bodies, 50 records, 200 fields.
+
+    Headers and bodies are due within 2 s each.
+    """
     yield from _start(
         tmp_path_factory,
         ROOST_MAX_BODY_BYTES=CAP,
-        ROOST_BODY_TIMEOUT=2,
+        ROOST_HEADER_TIMEOUT=SLOW_TIMEOUT,
+        ROOST_BODY_TIMEOUT=SLOW_TIMEOUT,
         ROOST_MAX_RECORDS=MAX_RECORDS,
         ROOST_MAX_FIELDS_PER_RECORD=MAX_FIELDS,
     )
@@ -1036,6 +1043,22 @@ class TestFraming:
         finally:
             for sock in slow:
                 sock.close()
+
+    @pytest.mark.parametrize("kind", [SLOW_HEADERS, SLOW_BODY])
+    def test_slow_request_is_cut_at_its_timeout(
+        self, target: Target, kind: str
+    ) -> None:
+        """Headers or a body trickled a byte at a time are cut within 2 s + 1 s."""
+        clients = SlowClients(target.port, path=ECHO)
+        try:
+            clients.open(**{kind.replace("-", "_"): 2})
+            clients.drive(seconds=SLOW_TIMEOUT + 5)
+        finally:
+            clients.stop()
+        for connection in clients.connections:
+            assert connection.ended is not None, "a slow connection was left open"
+            assert connection.lasted <= SLOW_TIMEOUT + 1.0
+            assert connection.status == (408 if kind == SLOW_BODY else None)
 
 
 # --------------------------------------------------------------- the log

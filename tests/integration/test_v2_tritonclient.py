@@ -133,12 +133,12 @@ class TestInfer:
         response = result.get_response()["outputs"][0]
         assert ("data" in response) is not binary_output
 
-    def test_classifier_columns(self, triton: httpclient.InferenceServerClient) -> None:
-        """Each class probability column is its own output."""
+    def test_classifier_outputs(self, triton: httpclient.InferenceServerClient) -> None:
+        """Labels and the [N, classes] probabilities read as numpy arrays."""
         n = _input("n", "INT32", np.array([3, 4], dtype=np.int32), binary=True)
         result = triton.infer("parity", [n])
-        assert result.as_numpy("odd").tolist() == [1.0, 0.0]
-        assert result.as_numpy("even").tolist() == [0.0, 1.0]
+        assert result.as_numpy("predictions").tolist() == [b"odd", b"even"]
+        assert result.as_numpy("probabilities").tolist() == [[0.0, 1.0], [1.0, 0.0]]
 
     def test_nan_marks_a_missing_value(
         self, triton: httpclient.InferenceServerClient

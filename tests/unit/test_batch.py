@@ -230,7 +230,7 @@ class TestRunLocal:
     def test_multi_output_adapter_gets_one_column_per_output(
         self, tmp_path: Path
     ) -> None:
-        """A DataFrame of outputs becomes prediction_<name> columns."""
+        """Labels become `prediction`, probabilities one column per class."""
         source = tmp_path / "n.parquet"
         pd.DataFrame({"n": [1, 2]}).to_parquet(source)
         job = batch_job(tmp_path, "parity", TESTING_NAMESPACE)
@@ -240,8 +240,9 @@ class TestRunLocal:
         table = pq.read_table(layout.predictions).to_pydict()
         assert table == {
             "row": [0, 1],
-            "prediction_even": [0.0, 1.0],
-            "prediction_odd": [1.0, 0.0],
+            "prediction": ["odd", "even"],
+            "probability_even": [0.0, 1.0],
+            "probability_odd": [1.0, 0.0],
         }
 
     def test_scorer_is_loaded_once_per_process(

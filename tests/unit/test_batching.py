@@ -19,13 +19,13 @@ class Recorder:
         self.calls: list[int] = []
         self._lock = threading.Lock()
 
-    def __call__(self, frame: pd.DataFrame) -> list[Any]:
+    def __call__(self, frame: pd.DataFrame) -> dict[str, list[Any]]:
         """Return 2x per row; refuse negative x."""
         if (frame["x"] < 0).any():
             raise ValueError("negative x")
         with self._lock:
             self.calls.append(len(frame))
-        return (frame["x"] * 2).tolist()
+        return {"predictions": (frame["x"] * 2).tolist()}
 
 
 def _frame(*xs: float) -> pd.DataFrame:
@@ -39,7 +39,7 @@ class TestMicroBatcher:
         """With nobody else waiting, a frame is predicted on its own."""
         recorder = Recorder()
         batcher = MicroBatcher(recorder, max_rows=64, max_wait=0.001)
-        assert batcher.predict(_frame(1, 2)) == [2, 4]
+        assert batcher.predict(_frame(1, 2)) == {"predictions": [2, 4]}
         assert recorder.calls == [2]
 
     def test_concurrent_requests_share_calls(self) -> None:
@@ -48,13 +48,13 @@ class TestMicroBatcher:
         batcher = MicroBatcher(recorder, max_rows=64, max_wait=0.05)
         barrier = threading.Barrier(40)
 
-        def ask(x: int) -> list[Any]:
+        def ask(x: int) -> dict[str, list[Any]]:
             barrier.wait()
             return batcher.predict(_frame(x))
 
         with ThreadPoolExecutor(max_workers=40) as pool:
             results = list(pool.map(ask, range(40)))
-        assert results == [[2 * x] for x in range(40)]
+        assert results == [{"predictions": [2 * x]} for x in range(40)]
         assert sum(recorder.calls) == 40
         assert len(recorder.calls) < 40
 
@@ -72,7 +72,7 @@ class TestMicroBatcher:
         batcher = MicroBatcher(recorder, max_rows=64, max_wait=0.05)
         barrier = threading.Barrier(6)
 
-        def ask(x: int) -> list[Any] | str:
+        def ask(x: int) -> dict[str, list[Any]] | str:
             barrier.wait()
             try:
                 return batcher.predict(_frame(x))
@@ -81,7 +81,14 @@ class TestMicroBatcher:
 
         with ThreadPoolExecutor(max_workers=6) as pool:
             results = list(pool.map(ask, [1, 2, -1, 3, 4, 5]))
-        assert results == [[2], [4], "negative x", [6], [8], [10]]
+        assert [r if isinstance(r, str) else r["predictions"] for r in results] == [
+            [2],
+            [4],
+            "negative x",
+            [6],
+            [8],
+            [10],
+        ]
 
     def test_errors_reach_a_lone_request(self) -> None:
         """A lone failing frame raises in its caller."""

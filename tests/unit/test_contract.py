@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from stevedore import ExtensionManager
 
+from roost.core import Output
 from roost.core.contract.adapter import ModelAdapter
 from roost.core.testing import check_contract
 from roost_house_prices.adapter import HousePricesAdapter
@@ -102,3 +103,45 @@ class TestCheckContract:
         """Example records that fail the schema are named as the problem."""
         with pytest.raises(AssertionError, match="fail its schema"):
             check_contract(Mutating, model_dir=tmp_path, records=[{"x": "many"}])
+
+
+class SelectiveLiar(ModelAdapter):
+    """Answers probabilities differently when asked for them alone."""
+
+    name = "selective"
+    version = "1.0"
+    task = "classification"
+    input_schema = {"x": {"type": "float"}}  # noqa: RUF012 - contract attribute
+    outputs = (Output.label("ab"), Output.probabilities("ab"))
+
+    def predict(
+        self, frame: pd.DataFrame, outputs: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Shift the probabilities when only they are asked for."""
+        shift = 0.25 if outputs == ("probabilities",) else 0.0
+        rows = len(frame)
+        return {
+            "predictions": ["a"] * rows,
+            "probabilities": [[0.5 + shift, 0.5 - shift]] * rows,
+        }
+
+
+class TestMultiOutput:
+    """Multi-output and 2-D answers are checked output by output."""
+
+    def test_outputs_asked_alone_must_match(self, tmp_path: Path) -> None:
+        """An output that changes when asked for alone fails, named."""
+        with pytest.raises(AssertionError, match="'probabilities' differs when"):
+            check_contract(SelectiveLiar, model_dir=tmp_path, records=[{"x": 1.0}])
+
+    def test_missing_declared_output_fails(self, tmp_path: Path) -> None:
+        """A declared output the adapter never returns is named."""
+
+        class Forgetful(SelectiveLiar):
+            def predict(
+                self, frame: pd.DataFrame, outputs: tuple[str, ...] = ()
+            ) -> dict[str, Any]:
+                return {"predictions": ["a"] * len(frame)}
+
+        with pytest.raises(AssertionError, match="declared output 'probabilities'"):
+            check_contract(Forgetful, model_dir=tmp_path, records=[{"x": 1.0}])

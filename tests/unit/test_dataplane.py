@@ -23,7 +23,7 @@ from roost.core.batch.inputs import to_records as piece_to_records
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import BadRequestError, PayloadTooLargeError
 from roost.core.runtime.settings import Settings
-from roost.core.serving.dataplane import DataPlane
+from roost.core.serving.dataplane import DataPlane, PredictionRecord
 from roost.core.serving.input_batch import InputBatch
 from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.tensors import Tensor, to_batch, to_records
@@ -320,3 +320,44 @@ class TestBrokenSchema:
         assert "broken-schema 1.0" in reason
         echo = plane.predict("echo", InputBatch.of_records([{"x": 2.0}]))
         assert echo.predictions == [2.0]
+
+
+class _Collecting:
+    """An observer that keeps every record it is shown."""
+
+    def __init__(self) -> None:
+        self.records: list[PredictionRecord] = []
+
+    def observe(self, record: PredictionRecord) -> None:
+        """Keep the record."""
+        self.records.append(record)
+
+
+class _Failing:
+    """An observer that always raises."""
+
+    def observe(self, record: PredictionRecord) -> None:
+        """Fail, as a broken observer might."""
+        raise RuntimeError("observer broke")
+
+
+class TestObservers:
+    """Observers see each answered request's valid rows and outputs."""
+
+    def test_observer_sees_valid_rows_and_their_outputs(self, tmp_path: Path) -> None:
+        """Rows that failed validation are not shown; outputs align with rows."""
+        seen = _Collecting()
+        context = AdapterContext("echo", "1.0", tmp_path)
+        entry = AdapterEntry(
+            "echo", "1.0", "t", EchoAdapter, context, EchoAdapter(context), loaded=True
+        )
+        plane = DataPlane(Registry([entry]), observers=[_Failing(), seen])
+        records = [{"x": 1.5}, {"x": "nope"}, {"x": 4.0}]
+        result = plane.predict("echo", InputBatch.of_records(records), partial=True)
+        assert result.predictions == [1.5, None, 4.0]  # the failing observer is ignored
+        (record,) = seen.records
+        assert (record.name, record.version) == ("echo", "1.0")
+        assert record.valid_rows == (0, 2)
+        assert record.frame["x"].tolist() == [1.5, 4.0]
+        assert record.outputs == {"predictions": [1.5, 4.0]}
+        assert record.latency >= 0

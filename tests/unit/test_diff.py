@@ -10,9 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from roost.core import Output
 from roost.core.batch.diff import (
     DiffError,
     DiffReport,
+    OutputDiff,
+    compare_output,
     difference,
     resolve_baseline,
     run_diff,
@@ -39,10 +42,41 @@ class TestDifference:
         assert difference("a", "b") == math.inf
         assert difference(None, None) == 0.0
 
-    def test_multi_output_takes_the_worst_column(self) -> None:
-        """Dict outputs differ by their most different key."""
-        worst = difference({"a": 1.0, "b": 2.0}, {"a": 1.0, "b": 1.0})
-        assert worst == pytest.approx(0.5)
+
+LABELS = ("cheap", "mid", "dear")
+
+
+class TestCompareOutput:
+    """Each kind of output is measured its own way."""
+
+    def test_labels_by_agreement(self) -> None:
+        """Two of four labels agree: agreement 50%, two rows disagree."""
+        diff = compare_output(
+            Output.label(LABELS),
+            ["cheap", "mid", "dear", "mid"],
+            ["cheap", "mid", "mid", "dear"],
+        )
+        assert diff.agreement == 0.5
+        assert diff.beyond(0.05) == 2
+        assert diff.passed(0.05, min_agreement=0.5)
+        assert not diff.passed(0.05, min_agreement=0.51)
+
+    def test_probabilities_by_largest_absolute_difference(self) -> None:
+        """Per row, the largest move of any class's probability."""
+        diff = compare_output(
+            Output.probabilities(LABELS),
+            [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]],
+            [[0.1, 0.3, 0.6], [1.0, 0.0, 0.0]],
+        )
+        assert diff.values.tolist() == pytest.approx([0.1, 0.0])
+        assert diff.beyond(0.05) == 1
+        assert diff.passed(0.11, min_agreement=1.0)
+
+    def test_numbers_by_relative_difference(self) -> None:
+        """A regressor's output keeps the relative measure."""
+        diff = compare_output(Output.number(), [100.0, 1.0], [105.0, 1.0])
+        assert diff.values.tolist() == pytest.approx([5 / 105, 0.0])
+        assert diff.measure == "relative difference"
 
 
 class TestDiffReport:
@@ -50,13 +84,27 @@ class TestDiffReport:
 
     def test_any_row_beyond_tolerance_fails(self) -> None:
         """One row over 5% fails the comparison and is counted."""
-        report = DiffReport("c", "b", "data", 3, np.array([0.0, 0.01, 0.06]))
-        assert (report.beyond, report.passed) == (1, False)
-        assert "FAIL: 1 of 3 rows beyond tolerance" in report.render()
+        output = OutputDiff(Output.number(), np.array([0.0, 0.01, 0.06]))
+        report = DiffReport("c", "b", "data", 3, (output,))
+        assert (output.beyond(0.05), report.passed) == (1, False)
+        assert "1 rows beyond 5.00%  FAIL" in report.render()
+        assert "FAIL: predictions beyond the limits" in report.render()
+
+    def test_classifier_passes_on_agreement_and_probabilities(self) -> None:
+        """Both outputs within their limits: the report passes and says so."""
+        labels = OutputDiff(Output.label(LABELS), np.array([0.0] * 99 + [1.0]))
+        probabilities = OutputDiff(Output.probabilities(LABELS), np.array([0.01] * 100))
+        report = DiffReport("c", "b", "data", 100, (labels, probabilities))
+        assert report.passed
+        text = report.render()
+        assert "agreement 99.00%" in text
+        assert "probabilities (probabilities)" in text and "PASS" in text
 
     def test_nothing_compared_fails(self) -> None:
         """With no valid row there is nothing to vouch for: fail."""
-        report = DiffReport("c", "b", "data", 2, np.array([]))
+        report = DiffReport(
+            "c", "b", "data", 2, (OutputDiff(Output.number(), np.array([])),)
+        )
         assert not report.passed
         assert "no valid row" in report.render()
 

@@ -7,6 +7,7 @@ from typing import Any
 import falcon
 import falcon.testing
 import pytest
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from roost.controllers.docs import DocsResource, StaticAssetResource
@@ -185,18 +186,50 @@ class TestDocument:
         error = document["components"]["schemas"]["Error"]
         assert set(error["required"]) <= set(body) <= set(error["properties"])
 
-    def test_predictions_are_typed_by_task(self, document: dict[str, Any]) -> None:
-        """Regression predictions are numbers or null; others are any JSON."""
+    def test_v2_model_list_is_described_as_names(
+        self, client: falcon.testing.TestClient, document: dict[str, Any]
+    ) -> None:
+        """GET /v2/models is documented as a list of names, and answers one."""
+        response = document["paths"]["/v2/models"]["get"]["responses"]["200"]
+        schema = resolve(document, response["content"]["application/json"]["schema"])
+        assert schema["required"] == ["models"]
+        assert schema["properties"]["models"] == {
+            "type": "array",
+            "items": {"type": "string"},
+        }
+        body = client.simulate_get("/v2/models").json
+        Draft202012Validator(schema).validate(body)
 
-        def items(name: str) -> dict[str, Any]:
+    def test_outputs_are_typed_by_their_declaration(
+        self, document: dict[str, Any]
+    ) -> None:
+        """Each declared output is a key: numbers, label enums, probabilities."""
+
+        def properties(name: str) -> dict[str, Any]:
             response = document["paths"][f"/v1/models/{name}/predict"]["post"][
                 "responses"
             ]["200"]
             schema = response["content"]["application/json"]["schema"]
-            return schema["properties"]["predictions"]["items"]
+            return dict(schema["properties"])
 
-        assert items("echo") == {"type": ["number", "null"]}
-        assert items("parity") == {}
+        assert properties("echo")["predictions"]["items"] == {
+            "type": ["number", "null"]
+        }
+        parity = properties("parity")
+        assert parity["predictions"]["items"] == {"enum": ["even", "odd", None]}
+        row = parity["probabilities"]["items"]["anyOf"][0]
+        assert row["required"] == ["even", "odd"]
+        assert row["additionalProperties"] is False
+
+    def test_outputs_parameter_lists_the_declared_outputs(
+        self, document: dict[str, Any]
+    ) -> None:
+        """`?outputs=` may name exactly the model's declared outputs."""
+        parameters = document["paths"]["/v1/models/parity/predict"]["post"][
+            "parameters"
+        ]
+        outputs = next(p for p in parameters if p["name"] == "outputs")
+        assert outputs["schema"]["items"] == {"enum": ["predictions", "probabilities"]}
 
     def test_house_prices_record_has_all_24_fields(
         self, house_document: dict[str, Any]

@@ -10,6 +10,8 @@ from gunicorn.util import load_class
 from gunicorn.workers.gthread import ThreadWorker
 
 from roost.core.runtime.affinity import can_pin, usable_cpus
+from roost.core.runtime.deadline_worker import DeadlineThreadWorker
+from roost.core.runtime.read_deadlines import ReadDeadlines
 from roost.core.runtime.server import WORKER_CLASS, gunicorn_options, heartbeat_dir
 from roost.core.runtime.settings import Settings
 from roost.core.runtime.workers import AcceptBalance, BalancedThreadWorker
@@ -18,13 +20,30 @@ from roost.core.runtime.workers import AcceptBalance, BalancedThreadWorker
 class TestGunicornOptions:
     """Threaded, balanced workers whose heartbeat stays off the disk."""
 
-    def test_worker_class_is_the_balanced_gthread_worker(self) -> None:
-        """The named class resolves to roost's gthread subclass."""
+    def test_worker_class_is_the_balanced_gthread_worker_with_deadlines(
+        self,
+    ) -> None:
+        """The named class resolves to roost's gthread subclass cutting slow clients."""
         options = gunicorn_options(Settings())
         worker_class = load_class(options["worker_class"])
         assert options["worker_class"] == WORKER_CLASS
-        assert worker_class is BalancedThreadWorker
+        assert worker_class is DeadlineThreadWorker
+        assert issubclass(worker_class, BalancedThreadWorker)
         assert issubclass(worker_class, ThreadWorker)
+
+    def test_pre_fork_gives_each_worker_the_read_deadlines(self) -> None:
+        """Workers get ROOST_HEADER_TIMEOUT and ROOST_BODY_TIMEOUT from the master."""
+
+        class Worker:
+            roost_slot: int | None = None
+
+        class Arbiter:
+            WORKERS: dict[int, Worker] = {}  # noqa: RUF012
+
+        worker = Worker()
+        settings = Settings(header_timeout=4, body_timeout=7.5)
+        gunicorn_options(settings)["pre_fork"](Arbiter(), worker)
+        assert worker.roost_deadlines == ReadDeadlines(header=4, body=7.5)
 
     def test_workers_are_pinned_as_the_setting_says(self) -> None:
         """A post_fork hook pins workers: always with on, one per CPU with auto."""

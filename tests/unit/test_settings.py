@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from roost.core.runtime.settings import (
+    KEYLESS_PATHS,
     PROFILES,
     Settings,
     declared_settings,
@@ -46,6 +47,8 @@ class TestDefaults:
         assert settings.graceful_timeout == 30
         assert settings.log_level == "info"
         assert settings.log_format == "text"
+        assert settings.api_keys_file is None
+        assert settings.api_keys_exempt == KEYLESS_PATHS
 
     def test_model_dir_defaults_to_the_user_data_folder(self) -> None:
         """The default model folder is the per-user data folder of this process."""
@@ -331,6 +334,37 @@ class TestFromEnv:
         with pytest.raises(ValueError, match="ROOST_ADAPTER_OPTIONS"):
             Settings.from_env({"ROOST_ADAPTER_OPTIONS": "{echo: 1}"})
 
+    def test_api_keys_file(self) -> None:
+        """ROOST_API_KEYS_FILE is a path, `~` expanded; empty means keys are off."""
+        settings = Settings.from_env({"ROOST_API_KEYS_FILE": "~/keys.jsonl"})
+        assert settings.api_keys_file == Path.home() / "keys.jsonl"
+        assert Settings.from_env({"ROOST_API_KEYS_FILE": ""}).api_keys_file is None
+
+    @pytest.mark.parametrize(
+        ("text", "paths"),
+        [
+            ("/health, /metrics,", ("/health", "/metrics")),
+            ("/docs/*", ("/docs/*",)),
+            ("", ()),
+        ],
+    )
+    def test_api_keys_exempt(self, text: str, paths: tuple[str, ...]) -> None:
+        """ROOST_API_KEYS_EXEMPT lists paths by commas; empty text lists none."""
+        assert Settings.from_env({"ROOST_API_KEYS_EXEMPT": text}).api_keys_exempt == (
+            paths
+        )
+
+    @pytest.mark.parametrize("text", ["health", "/health,metrics"])
+    def test_api_keys_exempt_paths_start_with_a_slash(self, text: str) -> None:
+        """A keyless path without a leading slash is refused at start-up."""
+        with pytest.raises(ValueError, match=r"api_keys_exempt: .* starting with '/'"):
+            Settings.from_env({"ROOST_API_KEYS_EXEMPT": text})
+
+    def test_api_keys_exempt_from_code_is_not_one_string(self) -> None:
+        """A single string for api_keys_exempt is refused, not read letter by letter."""
+        with pytest.raises(ValueError, match="not one string"):
+            Settings(api_keys_exempt="/health")  # type: ignore[arg-type]
+
     @pytest.mark.parametrize(
         "text", ['{"echo": 1}', '{"echo": [1, 2]}', '{"echo": "x"}']
     )
@@ -366,6 +400,12 @@ class TestFromEnv:
                 {"ROOST_CPU_AFFINITY": "yes"},
                 "cpu_affinity 'yes' is not one of ('auto', 'on', 'off')",
             ),
+            (
+                {"ROOST_HEADER_TIMEOUT": "soon"},
+                "ROOST_HEADER_TIMEOUT='soon' is not a number",
+            ),
+            ({"ROOST_HEADER_TIMEOUT": "0"}, "header_timeout must be positive, got 0"),
+            ({"ROOST_BODY_TIMEOUT": "-1"}, "body_timeout must be positive, got -1"),
         ],
     )
     def test_invalid_values_are_refused_clearly(
@@ -374,6 +414,14 @@ class TestFromEnv:
         """A bad value raises ValueError naming the variable or field and the value."""
         with pytest.raises(ValueError, match=re.escape(message)):
             Settings.from_env(environ)
+
+    def test_header_and_body_timeouts_take_fractions(self) -> None:
+        """ROOST_HEADER_TIMEOUT and ROOST_BODY_TIMEOUT are seconds, 10 by default."""
+        assert (Settings().header_timeout, Settings().body_timeout) == (10.0, 10.0)
+        settings = Settings.from_env(
+            {"ROOST_HEADER_TIMEOUT": "2.5", "ROOST_BODY_TIMEOUT": "30"}
+        )
+        assert (settings.header_timeout, settings.body_timeout) == (2.5, 30.0)
 
     def test_cpu_affinity_variable(self) -> None:
         """ROOST_CPU_AFFINITY=on pins workers whatever their number."""
@@ -429,6 +477,8 @@ class TestDeclaration:
             "log_format": "json",
             "log_level": "debug",
             "metrics_dir": "/srv/metrics",
+            "api_keys_file": "/srv/keys.jsonl",
+            "api_keys_exempt": "/health",
         }
         defaults = Settings.from_env({})
         for setting in declared_settings():

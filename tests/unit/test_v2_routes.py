@@ -13,7 +13,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from roost.core.errors import BadRequestError
+from roost.controllers.app import create_app
+from roost.core import Output
+from roost.core.runtime.settings import Settings
+from roost.core.serving.dataplane import PredictionResult
 from roost.core.serving.tensors import DATATYPES
 from roost.views.v2 import output_tensors, pack_binary, render_inference
 
@@ -121,13 +124,19 @@ class TestModels:
     """Model list, metadata, readiness and the repository index."""
 
     def test_list(self, client: falcon.testing.TestClient) -> None:
-        """GET /v2/models lists every model with versions and readiness."""
-        models = {
-            m["name"]: m for m in client.simulate_get("/v2/models").json["models"]
+        """GET /v2/models names every installed model once, ready or not."""
+        result = client.simulate_get("/v2/models")
+        assert result.status_code == 200
+        assert result.json == {
+            "models": [
+                "broken-import",
+                "echo",
+                "fails-load",
+                "fails-predict",
+                "parity",
+                "sleepy",
+            ]
         }
-        assert models["echo"]["versions"] == ["2.0", "1.0"]
-        assert models["echo"]["ready"] is True
-        assert models["fails-load"]["ready"] is False
 
     def test_metadata_default_and_pinned(
         self, client: falcon.testing.TestClient
@@ -149,11 +158,14 @@ class TestModels:
         ]
 
     def test_classifier_metadata(self, client: falcon.testing.TestClient) -> None:
-        """A classifier declares its stacked [-1, -1] predictions."""
+        """A classifier lists its declared labels and probabilities outputs."""
         body = client.simulate_get("/v2/models/parity").json
         assert body["outputs"] == [
-            {"name": "predictions", "datatype": "FP64", "shape": [-1, -1]}
+            {"name": "predictions", "datatype": "BYTES", "shape": [-1]},
+            {"name": "probabilities", "datatype": "FP64", "shape": [-1, 2]},
         ]
+        described = body["properties"]["outputs"]
+        assert [output["labels"] for output in described] == [["even", "odd"]] * 2
 
     @pytest.mark.parametrize(
         "path",
@@ -242,23 +254,40 @@ class TestInfer:
         assert result.json["outputs"][0]["data"] == [2.0, 4.0]
 
     def test_classifier_outputs(self, client: falcon.testing.TestClient) -> None:
-        """A DataFrame gives one output per column; `predictions` stacks them."""
+        """Labels and probabilities come as declared; `outputs` picks some."""
         inputs = [_column("n", "INT64", [3, 4])]
         plain = _infer(client, "parity", {"inputs": inputs}).json["outputs"]
-        assert [(o["name"], o["data"]) for o in plain] == [
-            ("even", [0.0, 1.0]),
-            ("odd", [1.0, 0.0]),
+        assert plain == [
+            {
+                "name": "predictions",
+                "datatype": "BYTES",
+                "shape": [2],
+                "data": ["odd", "even"],
+            },
+            {
+                "name": "probabilities",
+                "datatype": "FP64",
+                "shape": [2, 2],
+                "data": [0.0, 1.0, 1.0, 0.0],
+            },
         ]
         chosen = _infer(
-            client, "parity", {"inputs": inputs, "outputs": [{"name": "odd"}]}
+            client, "parity", {"inputs": inputs, "outputs": [{"name": "probabilities"}]}
         ).json["outputs"]
-        assert [o["name"] for o in chosen] == ["odd"]
-        stacked = _infer(
-            client, "parity", {"inputs": inputs, "outputs": [{"name": "predictions"}]}
-        ).json["outputs"][0]
-        assert stacked["shape"] == [2, 2]
-        assert stacked["data"] == [0.0, 1.0, 1.0, 0.0]
-        assert stacked["parameters"] == {"columns": "even,odd"}
+        assert [o["name"] for o in chosen] == ["probabilities"]
+
+    def test_only_requested_outputs_are_computed(
+        self, testing_settings: Settings
+    ) -> None:
+        """An adapter that takes `outputs` is asked for exactly the named ones."""
+        app = create_app(testing_settings)
+        client = falcon.testing.TestClient(app)
+        inputs = [_column("n", "INT64", [3])]
+        body = {"inputs": inputs, "outputs": [{"name": "predictions"}]}
+        assert _infer(client, "parity", body).status_code == 200
+        adapter = app.dataplane.registry.lookup("parity").adapter
+        assert adapter is not None
+        assert adapter.asked[-1] == ("predictions",)  # type: ignore[attr-defined]
 
     def test_unknown_output_is_a_400(self, client: falcon.testing.TestClient) -> None:
         """Requesting an output the model does not produce names it."""
@@ -315,9 +344,9 @@ class TestInfer:
             (
                 {
                     "inputs": [_column("x", "FP64", [1.0])],
-                    "parameters": {"content_type": "np"},
+                    "parameters": {"content_type": "str"},
                 },
-                "content_type 'np' is not supported",
+                "content_type 'str' is not supported",
             ),
             (
                 {
@@ -476,14 +505,14 @@ class TestBinaryExtension:
             "inputs": [_column("n", "INT64", [1])],
             "parameters": {"binary_data_output": True},
             "outputs": [
-                {"name": "even", "parameters": {"binary_data": False}},
-                {"name": "odd"},
+                {"name": "predictions", "parameters": {"binary_data": False}},
+                {"name": "probabilities"},
             ],
         }
         result = _infer(client, "parity", body)
         document, data = _split_binary(result)
-        assert document["outputs"][0]["data"] == [0.0]
-        assert np.frombuffer(data, "<f8").tolist() == [1.0]
+        assert document["outputs"][0]["data"] == ["odd"]
+        assert np.frombuffer(data, "<f8").tolist() == [0.0, 1.0]
 
     @pytest.mark.parametrize(
         ("header", "extra", "fragment"),
@@ -536,57 +565,72 @@ class TestBinaryExtension:
         assert "overruns" in result.json["error"]
 
 
+def _result(declared: tuple[Output, ...], **outputs: list[Any]) -> PredictionResult:
+    rows = len(next(iter(outputs.values())))
+    return PredictionResult("m", "1", dict(outputs), declared, {}, rows)
+
+
 class TestOutputTensors:
-    """Predictions become typed output tensors (the V2 view)."""
+    """Declared outputs become tensors of their declared datatype (the V2 view)."""
 
     @pytest.mark.parametrize(
-        ("predictions", "datatype", "data"),
+        ("output", "values", "data"),
         [
-            ([1.5, 2], "FP64", [1.5, 2.0]),
-            ([1, 2], "INT64", [1, 2]),
-            ([2**70, 1], "FP64", [float(2**70), 1.0]),
-            ([True, False], "BOOL", [True, False]),
-            (["a", None], "BYTES", ["a", ""]),
-            ([1.0, None, float("inf")], "FP64", [1.0, None, None]),
+            (Output.number(), [1.5, 2], [1.5, 2.0]),
+            (Output.number(), [1.0, None, float("inf")], [1.0, None, None]),
+            (Output.number(datatype="INT64"), [1, 2], [1, 2]),
+            (Output.label([True, False]), [True, False], [True, False]),
+            (Output.label(["a", "b"]), ["a", None], ["a", ""]),
+            (Output.label([1, 2]), [2, 1], [2, 1]),
         ],
     )
-    def test_datatype_follows_the_values(
-        self, predictions: list[Any], datatype: str, data: list[Any]
+    def test_datatype_is_the_declared_one(
+        self, output: Output, values: list[Any], data: list[Any]
     ) -> None:
-        """The datatype is the narrowest that carries every prediction."""
-        (tensor,) = output_tensors(predictions)
+        """Each value is carried as its output's declared datatype says."""
+        (tensor,) = output_tensors(_result((output,), predictions=values))
         assert (tensor.name, tensor.datatype, tensor.data) == (
             "predictions",
-            datatype,
+            output.datatype,
             data,
         )
 
-    def test_list_rows_are_two_dimensional(self) -> None:
-        """Rows of equal-length lists give an [N, K] tensor, row-major."""
-        (tensor,) = output_tensors([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-        assert tensor.shape == (3, 2)
-        assert tensor.data == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    def test_probabilities_are_two_dimensional(self) -> None:
+        """Rows of per-class probabilities give an [N, C] tensor, row-major."""
+        declared = (Output.label("ab"), Output.probabilities("ab"))
+        result = _result(
+            declared, predictions=["a", "b"], probabilities=[[0.9, 0.1], [0.2, 0.8]]
+        )
+        _, tensor = output_tensors(result)
+        assert tensor.shape == (2, 2)
+        assert tensor.data == [0.9, 0.1, 0.2, 0.8]
 
-    def test_stacking_needs_numbers(self) -> None:
-        """`predictions` cannot stack a text column; the error names the columns."""
-        rows = [{"label": "a", "score": 0.5}]
-        with pytest.raises(BadRequestError, match="'label', 'score' by name"):
-            output_tensors(rows, ["predictions"])
+    def test_requested_order_is_kept(self) -> None:
+        """Outputs come back in the order the request named them."""
+        declared = (Output.label("ab"), Output.probabilities("ab"))
+        result = _result(declared, predictions=["a"], probabilities=[[1.0, 0.0]])
+        names = [
+            t.name for t in output_tensors(result, ["probabilities", "predictions"])
+        ]
+        assert names == ["probabilities", "predictions"]
 
     def test_binary_rendering(self) -> None:
         """Binary outputs carry their size and no data; the header is JSON."""
-        outputs = output_tensors([{"even": 1.0, "odd": 0.0}])
-        body, raw = render_inference("parity", "0.3", "7", outputs, {"odd"})
+        declared = (Output.label("ab"), Output.probabilities("ab"))
+        outputs = output_tensors(
+            _result(declared, predictions=["a"], probabilities=[[1.0, 0.0]])
+        )
+        body, raw = render_inference("parity", "0.3", "7", outputs, {"probabilities"})
         assert body["outputs"][0] == {
-            "name": "even",
-            "datatype": "FP64",
+            "name": "predictions",
+            "datatype": "BYTES",
             "shape": [1],
-            "data": [1.0],
+            "data": ["a"],
         }
-        assert body["outputs"][1]["parameters"] == {"binary_data_size": 8}
+        assert body["outputs"][1]["parameters"] == {"binary_data_size": 16}
         packed, length = pack_binary(body, raw)
         assert orjson.loads(packed[:length]) == body
-        assert np.frombuffer(packed[length:], "<f8").tolist() == [0.0]
+        assert np.frombuffer(packed[length:], "<f8").tolist() == [1.0, 0.0]
 
 
 class TestRequestForm:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from roost.core import Output
 from roost.core.contract.adapter import ModelAdapter
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.runtime.settings import Settings
@@ -67,7 +68,14 @@ def _result(
     predictions: list[Any], problems: dict[int, dict[str, list[str]]]
 ) -> PredictionResult:
     """Return a result of echo 1.0 for a batch as long as `predictions`."""
-    return PredictionResult("echo", "1.0", predictions, problems, len(predictions))
+    return PredictionResult(
+        "echo",
+        "1.0",
+        {"predictions": predictions},
+        (Output.number(),),
+        problems,
+        len(predictions),
+    )
 
 
 class TestRenderError:
@@ -159,6 +167,28 @@ class TestRenderPredictions:
         """Without partial, the body has no errors key at all."""
         body = render_prediction(_result([1.0, 2.0], {}), partial=False)
         assert body == {"model": "echo", "version": "1.0", "predictions": [1.0, 2.0]}
+
+    def test_classifier_probabilities_are_keyed_by_label(self) -> None:
+        """Labels under predictions; per record, one probability per label."""
+        labels = ("cheap", "dear")
+        result = PredictionResult(
+            "band",
+            "1.0",
+            {
+                "predictions": ["dear", None],
+                "probabilities": [[0.25, 0.75], None],
+            },
+            (Output.label(labels), Output.probabilities(labels)),
+            {1: {"x": ["bad"]}},
+            2,
+        )
+        assert render_prediction(result, partial=True) == {
+            "model": "band",
+            "version": "1.0",
+            "predictions": ["dear", None],
+            "probabilities": [{"cheap": 0.25, "dear": 0.75}, None],
+            "errors": {"1": {"x": ["bad"]}},
+        }
 
 
 class TestRenderModels:

@@ -1,0 +1,1 @@
+"""API keys: making, hashing and storing them, and checking a request's key."""
