@@ -23,6 +23,7 @@ from roost.core import (
 )
 from roost.core.contract.adapter import check_adapter_class
 from roost.core.serving.validation import RecordValidator
+from roost.core.testing import check_contract
 from roost_house_price_band import config
 from roost_house_price_band.adapter import HousePriceBandAdapter
 from roost_house_price_band.inputs import model_inputs
@@ -89,6 +90,21 @@ class TestAdapterClass:
         """The distribution registers the class under roost.adapters."""
         points = importlib.metadata.entry_points(group="roost.adapters")
         assert points["house-price-band"].load() is HousePriceBandAdapter
+
+
+class TestContract:
+    """roost's own contract checks pass on the trained adapter."""
+
+    def test_check_contract(
+        self, tmp_path: Path, valid_test_data: pd.DataFrame
+    ) -> None:
+        """check_contract trains, loads twice, checks both outputs on 5 houses."""
+        records = as_records(valid_test_data.head(5))
+        answers = check_contract(
+            HousePriceBandAdapter, model_dir=tmp_path, records=records, train=True
+        )
+        assert len(answers) == 5
+        assert set(answers) <= set(config.BANDS)
 
 
 class TestLoad:
