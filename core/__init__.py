@@ -19,6 +19,7 @@ from __future__ import annotations
 from roost.core.contract.adapter import (
     ENTRY_POINT_GROUP,
     TASKS,
+    VERSION_FROM_ARTIFACT,
     AdapterContext,
     ModelAdapter,
     Training,
@@ -32,6 +33,7 @@ __all__ = [
     "PREDICTIONS",
     "PROBABILITIES",
     "TASKS",
+    "VERSION_FROM_ARTIFACT",
     "AdapterContext",
     "AdapterError",
     "ArtifactError",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roost.core.contract import artifacts
+from roost.core.contract.adapter import VERSION_FROM_ARTIFACT, AdapterContext
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
 from roost.core.runtime.logs import configure_logging
@@ -196,13 +197,45 @@ def _default_mark(
     return "pinned" if registry.pinned(entry.name) is not None else "newest"
 
 
+def _train_target(
+    settings: Settings, args: argparse.Namespace
+) -> tuple[AdapterEntry, AdapterContext]:
+    """The adapter version to train, and its context.
+
+    An adapter whose versions are its artifacts trains the `--version` asked
+    for, a new one or an existing one.
+    """
+    registry = _discover(settings)
+    for entry in registry.entries():
+        cls = entry.adapter_class
+        if entry.name == args.name and cls and cls.version == VERSION_FROM_ARTIFACT:
+            if not args.version:
+                raise ValueError(
+                    f"{args.name}'s versions are its artifacts: name the version "
+                    "to train with --version"
+                )
+            context = AdapterContext(
+                args.name,
+                args.version,
+                settings.model_dir,
+                dict(settings.adapter_options.get(args.name, {})),
+                settings.library_mismatch,
+            )
+            return dataclasses.replace(entry, version=args.version), context
+    entry = registry.lookup(args.name, args.version)
+    if entry.adapter_class is None or entry.version is None or entry.context is None:
+        raise ValueError(f"adapter {args.name!r} is broken: {entry.error}")
+    return entry, entry.context
+
+
 def _train(settings: Settings, args: argparse.Namespace) -> int:
-    entry: AdapterEntry = _discover(settings).lookup(args.name, args.version)
-    context = entry.context
-    if entry.adapter_class is None or entry.version is None or context is None:
-        print(f"roost: adapter {args.name!r} is broken: {entry.error}", file=sys.stderr)
+    try:
+        entry, context = _train_target(settings, args)
+    except ValueError as exc:
+        print(f"roost: {exc}", file=sys.stderr)
         return 1
     adapter_class = entry.adapter_class
+    assert adapter_class is not None  # noqa: S101 - checked by _train_target
     if not adapter_class.supports_training():
         print(
             f"roost: adapter {entry.name!r} does not support training", file=sys.stderr
@@ -222,8 +255,8 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
     training = adapter_class(context).train()
     manifest = artifacts.save_artifact(
         settings.model_dir,
-        entry.name,
-        entry.version,
+        context.name,
+        context.version,
         training.artifact,
         training.metrics,
     )

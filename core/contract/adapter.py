@@ -16,13 +16,22 @@ from roost.core.contract.outputs import Output, check_outputs, default_outputs
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["AdapterContext", "ModelAdapter", "Training", "check_adapter_class"]
+__all__ = [
+    "VERSION_FROM_ARTIFACT",
+    "AdapterContext",
+    "ModelAdapter",
+    "Training",
+    "check_adapter_class",
+]
 
 #: Entry-point group in which adapter distributions register their class.
 ENTRY_POINT_GROUP = "roost.adapters"
 NAME_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: What a model may be: `ModelAdapter.task` is one of these.
 TASKS = ("regression", "classification")
+#: `ModelAdapter.version` of an adapter whose versions are its trained
+#: artifacts: each manifest of its name in the model folder is one version.
+VERSION_FROM_ARTIFACT = "from-artifact"
 
 
 @dataclass(frozen=True)
@@ -145,10 +154,12 @@ def check_adapter_class(plugin: object) -> type[ModelAdapter]:
             "(lowercase letters, digits and single hyphens)"
         )
     try:
-        Version(str(plugin.version))
+        if plugin.version != VERSION_FROM_ARTIFACT:
+            Version(str(plugin.version))
     except InvalidVersion:
         raise ValueError(
-            f"{plugin.__name__}.version {plugin.version!r} is not a PEP 440 version"
+            f"{plugin.__name__}.version {plugin.version!r} is not a PEP 440 version "
+            f"(or {VERSION_FROM_ARTIFACT!r})"
         ) from None
     if not isinstance(plugin.input_schema, Mapping) or not plugin.input_schema:
         raise ValueError(f"{plugin.__name__}.input_schema must be a non-empty mapping")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+from packaging.version import InvalidVersion, Version
 
 from roost.core.errors import ArtifactError
 
@@ -121,6 +122,24 @@ def save_artifact(
     manifest_path = model_dir / f"{stem}.json"
     _write_atomically(manifest_path, lambda tmp: tmp.write_text(manifest.to_json()))
     return manifest
+
+
+def artifact_versions(model_dir: Path, name: str) -> list[str]:
+    """List the versions of `name` whose manifests lie in `model_dir`, oldest first.
+
+    Files that are not manifests of `name` (another adapter's, a stray
+    JSON file, an unparsable version) are passed over.
+    """
+    found: dict[str, Version] = {}
+    for path in model_dir.glob(f"{artifact_stem(name, '*')}.json"):
+        try:
+            recorded = json.loads(path.read_text())
+            version = str(recorded["version"])
+            if recorded["name"] == name and path.stem == artifact_stem(name, version):
+                found[version] = Version(version)
+        except (OSError, ValueError, TypeError, KeyError, InvalidVersion):
+            continue
+    return sorted(found, key=found.__getitem__)
 
 
 def read_manifest(model_dir: Path, name: str, version: str) -> Manifest:

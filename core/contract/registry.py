@@ -12,7 +12,9 @@ from typing import Any
 from packaging.version import Version
 from stevedore import ExtensionManager
 
+from roost.core.contract import artifacts
 from roost.core.contract.adapter import (
+    VERSION_FROM_ARTIFACT,
     AdapterContext,
     ModelAdapter,
     check_adapter_class,
@@ -147,30 +149,44 @@ class Registry:
                     )
                 )
                 continue
-            key = (adapter_class.name, str(adapter_class.version))
-            if key in seen:
-                logger.error("adapter %s %s is installed twice; using the first", *key)
-                continue
-            seen.add(key)
-            context = AdapterContext(
-                name=key[0],
-                version=key[1],
-                model_dir=model_dir,
-                options=dict((options or {}).get(key[0], {})),
-                library_mismatch=library_mismatch,
-            )
-            adapter, error = _construct(adapter_class, context)
-            entries.append(
-                AdapterEntry(
-                    name=key[0],
-                    version=key[1],
-                    source=source,
-                    adapter_class=adapter_class,
-                    context=context,
-                    adapter=adapter,
-                    error=error,
+            versions = [str(adapter_class.version)]
+            if adapter_class.version == VERSION_FROM_ARTIFACT:
+                versions = artifacts.artifact_versions(model_dir, adapter_class.name)
+                if not versions:
+                    problem = (
+                        f"no trained artifact of {adapter_class.name} in {model_dir} "
+                        "(its versions are its artifacts); run 'roost train "
+                        f"{adapter_class.name} --version VERSION'"
+                    )
+                    logger.error("adapter %s: %s", adapter_class.name, problem)
+                    entries.append(
+                        AdapterEntry(
+                            adapter_class.name,
+                            None,
+                            source,
+                            adapter_class=adapter_class,
+                            error=problem,
+                        )
+                    )
+                    continue
+            for version in versions:
+                key = (adapter_class.name, version)
+                if key in seen:
+                    logger.error(
+                        "adapter %s %s is installed twice; using the first", *key
+                    )
+                    continue
+                seen.add(key)
+                entries.append(
+                    _entry(
+                        adapter_class,
+                        key,
+                        source=source,
+                        model_dir=model_dir,
+                        options=options,
+                        library_mismatch=library_mismatch,
+                    )
                 )
-            )
         return cls(entries, pins)
 
     @classmethod
@@ -319,3 +335,32 @@ def _same_version(installed: str, requested: str) -> bool:
         return Version(installed) == Version(requested)
     except ValueError:
         return installed == requested
+
+
+def _entry(
+    adapter_class: type[ModelAdapter],
+    key: tuple[str, str],
+    *,
+    source: str,
+    model_dir: Path,
+    options: Mapping[str, Mapping[str, Any]] | None,
+    library_mismatch: str,
+) -> AdapterEntry:
+    """Build the entry of one version of an adapter, constructed but not loaded."""
+    context = AdapterContext(
+        name=key[0],
+        version=key[1],
+        model_dir=model_dir,
+        options=dict((options or {}).get(key[0], {})),
+        library_mismatch=library_mismatch,
+    )
+    adapter, error = _construct(adapter_class, context)
+    return AdapterEntry(
+        name=key[0],
+        version=key[1],
+        source=source,
+        adapter_class=adapter_class,
+        context=context,
+        adapter=adapter,
+        error=error,
+    )

@@ -21,7 +21,9 @@ def _blocks(language: str) -> list[str]:
     """Return the section's fenced code blocks of one language, in order."""
     text = README.read_text(encoding="utf-8")
     section = text.split("## Writing an adapter", 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
+    # Fences at the start of a line only: indented examples are illustrations.
+    pattern = rf"^```{language}\n(.*?)^```"
+    return re.findall(pattern, section, flags=re.DOTALL | re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
