@@ -115,10 +115,13 @@ def wants_partial(req: falcon.Request) -> bool:
 def requested_outputs(req: falcon.Request) -> list[str] | None:
     """Read the `outputs` query parameter: output names, comma-separated.
 
-    Absent or empty means every declared output.
+    The parameter may also be repeated. Absent or empty means every
+    declared output.
     """
-    names = req.get_param_as_list("outputs", default=None)
-    if not names:
+    # NOTE: Falcon splits a parameter on commas only when auto_parse_qs_csv
+    # is on, which it is not; OpenAPI documents `style: form, explode: false`.
+    values = req.get_param_as_list("outputs", default=None)
+    if not values:
         return None
-    chosen = [name.strip() for name in names if name.strip()]
-    return chosen or None
+    chosen = [name.strip() for value in values for name in value.split(",")]
+    return [name for name in chosen if name] or None
