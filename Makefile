@@ -4,12 +4,18 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 ADAPTERS := $(wildcard adapters/*/pyproject.toml)
+# Adapters with a model of their own to train; roost-sklearn (adapters/sklearn)
+# is the runtime of packaged models, which ship their artifact in their wheel.
+TRAINABLE := $(filter-out adapters/sklearn/pyproject.toml,$(ADAPTERS))
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP := $(VENV)/.test-installed
 FIXTURE_STAMP := $(VENV)/.fixtures-installed
-# The test adapters the unit tests serve. roost-fixture-late is left out: an
-# integration test installs and uninstalls it itself.
-FIXTURES := $(filter-out %/roost-fixture-late/,$(dir $(wildcard tests/fixtures/*/pyproject.toml)))
+# The test adapters the unit tests serve. roost-fixture-late, -late-faulty,
+# -late-fatal and -slow-start are left out: integration tests install and
+# uninstall them themselves, in environments of their own.
+LATE_FIXTURES := %/roost-fixture-late/ %/roost-fixture-late-faulty/ \
+	%/roost-fixture-late-fatal/ %/roost-fixture-slow-start/
+FIXTURES := $(filter-out $(LATE_FIXTURES),$(dir $(wildcard tests/fixtures/*/pyproject.toml)))
 FIXTURE_SOURCES := $(wildcard tests/fixtures/*/pyproject.toml tests/fixtures/*/src/*/*.py)
 # roost-client, its own distribution; the tests call servers through it.
 CLIENT := client/
@@ -41,7 +47,7 @@ $(FIXTURE_STAMP): $(TEST_STAMP) $(FIXTURE_SOURCES) $(CLIENT_SOURCES)
 	touch $@
 
 train: $(SERVE_STAMP)  ## train the bundled adapters when no artifact exists
-	$(foreach a,$(ADAPTERS),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
+	$(foreach a,$(TRAINABLE),$(BIN)/roost train $(notdir $(patsubst %/,%,$(dir $(a)))) --if-missing &&) true
 
 serve: train  ## serve every installed adapter on 127.0.0.1:$(PORT)
 	$(BIN)/roost serve --port $(PORT)

@@ -118,10 +118,8 @@ def requested_outputs(req: falcon.Request) -> list[str] | None:
     The parameter may also be repeated. Absent or empty means every
     declared output.
     """
-    # NOTE: Falcon splits a parameter on commas only when auto_parse_qs_csv
-    # is on, which it is not; OpenAPI documents `style: form, explode: false`.
-    values = req.get_param_as_list("outputs", default=None)
-    if not values:
-        return None
-    chosen = [name.strip() for value in values for name in value.split(",")]
-    return [name for name in chosen if name] or None
+    values = req.get_param_as_list("outputs", default=None) or []
+    chosen = [
+        name.strip() for value in values for name in value.split(",") if name.strip()
+    ]
+    return chosen or None

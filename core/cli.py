@@ -1,19 +1,23 @@
-"""The `roost` command: serve, list models, train, compare, batch-score, keys."""
+"""The `roost` command: serve, reload, stop, models, train, diff, predict, package."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roost.core.contract import artifacts
-from roost.core.contract.adapter import VERSION_FROM_ARTIFACT, AdapterContext
+from roost.core.contract.adapter import TASKS, VERSION_FROM_ARTIFACT, AdapterContext
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
+from roost.core.runtime.control.commands import reload_server, stop_server
+from roost.core.runtime.control.pidfile import pidfile_of
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
 from roost.core.security.key_file import load_ring
@@ -40,6 +44,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, help="gunicorn worker processes")
     serve.add_argument("--threads", type=int, help="threads per worker")
+    _add_control(
+        commands,
+        "reload",
+        "start new workers (adapters discovered anew), wait until they are "
+        "ready, then retire the old ones",
+        "seconds to wait for the new workers (default: 120)",
+    )
+    _add_control(
+        commands,
+        "stop",
+        "stop the server gracefully: accepted requests finish",
+        "seconds to wait for it to exit (default: ROOST_GRACEFUL_TIMEOUT + 30)",
+    )
 
     commands.add_parser("models", help="list installed adapters and whether they load")
 
@@ -54,7 +71,25 @@ def _parser() -> argparse.ArgumentParser:
     _add_diff(commands)
     _add_predict(commands)
     add_keys_parser(commands)
+    _add_package(commands)
     return parser
+
+
+def _add_control(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    timeout_help: str,
+) -> None:
+    """Add a command that finds a running server through its pidfile."""
+    command = commands.add_parser(name, help=summary, description=summary + ".")
+    command.add_argument(
+        "--port", type=int, help="the server's port, naming its default pidfile"
+    )
+    command.add_argument(
+        "--pidfile", type=Path, help="the server's pidfile (default: ROOST_PIDFILE)"
+    )
+    command.add_argument("--timeout", type=float, help=timeout_help)
 
 
 def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -144,6 +179,77 @@ def _add_predict(
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _add_package(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    package = commands.add_parser(
+        "package",
+        help="turn a fitted scikit-learn model into an installable adapter wheel",
+        description="Build one wheel serving a fitted scikit-learn model (a .skops "
+        "or joblib file) with roost-sklearn: input schema inferred from the data, "
+        "outputs declared, the artifact in skops form with its sha256, reference "
+        "rows. Prints the wheel's path as the last line.",
+    )
+    package.add_argument("--model", type=Path, required=True, help=".skops or joblib")
+    package.add_argument(
+        "--data", type=Path, required=True, help="CSV or Parquet with the inputs"
+    )
+    package.add_argument("--name", required=True, help="URL name, e.g. house-band")
+    package.add_argument("--version", required=True, help="PEP 440, e.g. 1.0.0")
+    package.add_argument("--task", choices=TASKS, help="default: what the estimator is")
+    package.add_argument("--target", help="a column of the data to drop")
+    package.add_argument(
+        "--output", type=Path, default=Path("dist"), help="folder (default: dist/)"
+    )
+    package.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="a type skops does not trust by itself that the artifact may hold "
+        "(repeat for each)",
+    )
+    package.add_argument(
+        "--max-categories",
+        type=int,
+        metavar="N",
+        help="string columns with at most N distinct values accept only those "
+        "(default: 20; 0: none)",
+    )
+    package.add_argument(
+        "--bounds", action="store_true", help="numbers keep within the data's range"
+    )
+    package.add_argument("--description", default="", help="one sentence")
+
+
+def _package(args: argparse.Namespace) -> int:
+    # NOTE: roost-sklearn is a separate distribution; core never imports it
+    # at module level, and works without it for every other command.
+    try:
+        packaging = importlib.import_module("roost_sklearn.packaging")
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            f"roost package needs roost-sklearn ({exc}): pip install roost-sklearn "
+            "(from a roost checkout: pip install ./adapters/sklearn)"
+        ) from None
+    limit = args.max_categories  # None: roost-sklearn's default
+    request = packaging.PackageRequest(
+        model=args.model,
+        data=args.data,
+        name=args.name,
+        version=args.version,
+        task=args.task,
+        target=args.target,
+        output=args.output,
+        trust=tuple(args.trust),
+        bounds=args.bounds,
+        description=args.description,
+        **({} if limit is None else {"max_categories": limit}),
+    )
+    print(packaging.package_model(request))
+    return 0
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from roost.core.runtime.server import RoostServer  # noqa: PLC0415 - gunicorn only when serving
 
@@ -156,6 +262,35 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # A broken key file stops `roost serve` here, not each worker.
         load_ring(settings.api_keys_file)
     RoostServer(settings.replace(**changes)).run()
+    return 0
+
+
+def _pidfile(settings: Settings, args: argparse.Namespace) -> Path:
+    if args.pidfile is not None:
+        return Path(args.pidfile)
+    if args.port is not None:
+        settings = settings.replace(port=args.port)
+    return pidfile_of(settings, os.environ)
+
+
+def _timeout(args: argparse.Namespace, default: float) -> float:
+    if args.timeout is None:
+        return default
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {args.timeout}")
+    return float(args.timeout)
+
+
+def _reload(settings: Settings, args: argparse.Namespace) -> int:
+    outcome = reload_server(_pidfile(settings, args), _timeout(args, 120.0))
+    print(outcome.render())
+    return 0
+
+
+def _stop(settings: Settings, args: argparse.Namespace) -> int:
+    timeout = _timeout(args, settings.graceful_timeout + 30.0)
+    pid = stop_server(_pidfile(settings, args), timeout)
+    print(f"stopped: the server (PID {pid}) has exited")
     return 0
 
 
@@ -347,22 +482,28 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one per command
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "package":  # reads no settings: it builds, serves nothing
+        return _package(args)
+    settings = Settings.from_env()
+    commands: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "serve": _serve,
+        "reload": _reload,
+        "stop": _stop,
+        "models": lambda settings, _args: _models(settings),
+        "diff": _diff,
+        "predict": _predict,
+        "train": _train,
+        "keys": lambda settings, args: run_keys(settings.api_keys_file, args),
+    }
+    return commands[args.command](settings, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
-        if args.command == "serve":
-            return _serve(settings, args)
-        if args.command == "models":
-            return _models(settings)
-        if args.command == "diff":
-            return _diff(settings, args)
-        if args.command == "predict":
-            return _predict(settings, args)
-        if args.command == "keys":
-            return run_keys(settings.api_keys_file, args)
-        return _train(settings, args)
+        return _run(args)
     except (RoostError, ValueError) as exc:
         print(f"roost: {exc}", file=sys.stderr)
         return 1

@@ -72,7 +72,8 @@ def render_model_metadata(
 
     Outputs are the adapter's declared outputs, with the datatypes and
     shapes inference returns; `properties.outputs` adds their kinds and
-    class labels (the column order of probabilities). An adapter that
+    class labels (the column order of probabilities) as JSON text, since
+    the spec's properties are strings. An adapter that
     failed to import has no schema: only its name, versions and platform.
     """
     adapter_class = entry.adapter_class
@@ -98,7 +99,9 @@ def render_model_metadata(
         "properties": {
             "task": adapter_class.task,
             "version": str(entry.version),
-            "outputs": [output.describe() for output in declared],
+            # The spec allows only string properties: the outputs' kinds and
+            # class labels (probabilities' column order) as JSON text.
+            "outputs": orjson.dumps([o.describe() for o in declared]).decode(),
         },
     }
 

@@ -13,7 +13,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-__all__ = ["CONTENT_TYPE", "Metrics"]
+__all__ = ["CONTENT_TYPE", "Metrics", "ShadowMetrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LATENCY_BUCKETS = (
@@ -31,6 +31,9 @@ _LATENCY_BUCKETS = (
     5,
     10,
 )
+
+#: Relative differences |shadow - served| / |served|; above 1: +Inf's bucket.
+_DIFFERENCE_BUCKETS = (0, 0.0001, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1)
 
 _BATCH_ROW_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096, 16384)
 
@@ -79,6 +82,19 @@ class Metrics:
             buckets=_BATCH_ROW_BUCKETS,
             registry=self._registry,
         )
+        self.payload_log_written = Counter(
+            "roost_payload_log_written_total",
+            "Predictions the payload log delivered, by sink (file, http).",
+            ["sink"],
+            registry=self._registry,
+        )
+        self.payload_log_dropped = Counter(
+            "roost_payload_log_dropped_total",
+            "Predictions the payload log dropped (queue full or delivery "
+            "failed), by sink.",
+            ["sink"],
+            registry=self._registry,
+        )
         self.ready = Gauge(
             "roost_adapter_ready",
             "1 when the adapter version is loaded and serving, else 0.",
@@ -87,6 +103,8 @@ class Metrics:
             registry=self._registry,
         )
 
+        self.shadow = ShadowMetrics(self._registry)
+
     def render(self) -> bytes:
         """Return the exposition text for every worker (or this process)."""
         if self._multiprocess_dir is None:
@@ -94,3 +112,48 @@ class Metrics:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(self._multiprocess_dir))
         return bytes(generate_latest(registry))
+
+
+class ShadowMetrics:
+    """How shadow versions fare against the versions that answered."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        compared = ["model", "version", "shadow_version", "output"]
+        self.difference = Histogram(
+            "roost_shadow_difference",
+            "Relative difference of a shadow's number from the served one, per row.",
+            compared,
+            buckets=_DIFFERENCE_BUCKETS,
+            registry=registry,
+        )
+        self.disagreements = Counter(
+            "roost_shadow_disagreements_total",
+            "Rows where a shadow's label differs from the served one.",
+            compared,
+            registry=registry,
+        )
+        self.compared = Counter(
+            "roost_shadow_compared_rows_total",
+            "Rows whose output a shadow version was compared on.",
+            compared,
+            registry=registry,
+        )
+        self.dropped = Counter(
+            "roost_shadow_dropped_total",
+            "Answered requests not shadowed because the shadow queue was full.",
+            ["model", "shadow_version"],
+            registry=registry,
+        )
+        self.errors = Counter(
+            "roost_shadow_errors_total",
+            "Shadow predictions that failed (the answers were unaffected).",
+            ["model", "shadow_version"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "roost_shadow_duration_seconds",
+            "Time a shadow version took to predict a request's rows.",
+            ["model", "shadow_version"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )

@@ -23,6 +23,7 @@ from roost.core.runtime._setting import (
     Setting,
     absolute_url_paths,
     between,
+    http_url_or_none,
     integer,
     lowercase,
     not_negative,
@@ -33,7 +34,10 @@ from roost.core.runtime._setting import (
     path_or_none,
     pins,
     positive,
+    positive_weights,
     setting,
+    shadows,
+    splits,
     text,
     text_or_none,
     url_paths,
@@ -127,6 +131,41 @@ class Settings:
             shown="none (the newest)",
         ),
     )
+    traffic: Mapping[str, Mapping[str, float]] = field(
+        default_factory=dict,
+        metadata=setting(
+            "`name=version:weight,...;name=...`: splits requests that name no "
+            "version by weight; one `X-Routing-Key` always gets one version",
+            parse=splits,
+            check=positive_weights,
+            shown="none",
+        ),
+    )
+    shadow: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=setting(
+            "`name=version;...`: after each answer, also predict its rows with "
+            "this version and measure how far it is from the served one",
+            parse=shadows,
+            shown="none",
+        ),
+    )
+    shadow_queue: int = field(
+        default=256,
+        metadata=setting(
+            "shadow predictions a worker holds waiting; more are dropped",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    traffic_file: Path | None = field(
+        default=None,
+        metadata=setting(
+            "a file of `ROOST_TRAFFIC=` and `ROOST_SHADOW=` lines that each "
+            "worker reads as it starts, in place of those variables",
+            parse=path_or_none,
+        ),
+    )
     adapter_options: Mapping[str, Mapping[str, Any]] = field(
         default_factory=dict,
         metadata=setting(
@@ -176,6 +215,16 @@ class Settings:
             "seconds workers get to finish accepted requests on SIGTERM or SIGHUP",
             parse=integer,
             check=positive,
+        ),
+    )
+    pidfile: Path | None = field(
+        default=None,
+        metadata=setting(
+            "where `roost serve` writes the master's PID, which `roost reload` "
+            "and `roost stop` read",
+            parse=path_or_none,
+            shown="`roost-PORT.pid` in `$XDG_RUNTIME_DIR`, else in `roost-UID/` "
+            "in the temporary folder",
         ),
     )
     max_requests: int = field(
@@ -314,6 +363,65 @@ class Settings:
             shown="a fresh temporary folder",
         ),
     )
+    payload_log: Path | None = field(
+        default=None,
+        metadata=setting(
+            "file the payload log appends one JSON line per sampled prediction "
+            "to, shared by the workers (see The payload log)",
+            parse=path_or_none,
+            shown="none (no file)",
+        ),
+    )
+    payload_log_url: str | None = field(
+        default=None,
+        metadata=setting(
+            "URL the payload log posts each sampled prediction to, as "
+            "CloudEvents in KServe's logger format",
+            parse=text_or_none,
+            check=http_url_or_none,
+            shown="none (no events)",
+        ),
+    )
+    payload_log_sample: float = field(
+        default=1.0,
+        metadata=setting(
+            "share of prediction requests the payload log keeps, 0 to 1",
+            parse=number,
+            check=between(0, 1),
+        ),
+    )
+    payload_log_max_bytes: int = field(
+        default=100 * 1024 * 1024,
+        metadata=setting(
+            "size in bytes past which the payload log file is rotated (0: never)",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
+    payload_log_backups: int = field(
+        default=5,
+        metadata=setting(
+            "rotated payload log files kept, `PATH.1` the newest",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
+    payload_log_queue: int = field(
+        default=1000,
+        metadata=setting(
+            "predictions each worker holds for each payload log sink; more "
+            "are dropped and counted",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    payload_log_namespace: str = field(
+        default="default",
+        metadata=setting(
+            "the payload log's CloudEvents `ce-namespace`",
+            parse=text,
+        ),
+    )
     log_level: str = field(
         default="info",
         metadata=setting(
@@ -339,6 +447,11 @@ class Settings:
         for declared in declared_settings():
             if declared.check is not None:
                 declared.check(declared.name, getattr(self, declared.name))
+        if both := sorted(set(self.traffic) & set(self.pinned_versions)):
+            raise ValueError(
+                f"{', '.join(both)}: split by traffic and pinned; a split sets "
+                "the version requests that name none get, so drop one of them"
+            )
 
     @classmethod
     def for_profile(cls, profile: str, **overrides: Any) -> Settings:

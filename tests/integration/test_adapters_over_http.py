@@ -128,7 +128,8 @@ class TestIsolation:
             "/v1/models/fails-predict/predict", json=[{"x": 0}]
         )
         assert response.status_code == 500
-        assert "returned 0 predictions for 1 rows" in response.json()["error"]
+        error = response.json()["error"]
+        assert "returned 0 values of 'predictions' for 1 rows" in error
 
 
 class TestErrorsAreJson:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,36 @@ class TestSettingsErrors:
         result = _run("models", ROOST_PORT="eighty")
         assert result.returncode == 1
         assert "ROOST_PORT='eighty' is not an integer" in result.stderr
+
+
+class TestPackage:
+    """`roost package` lives in roost-sklearn and says so when it is absent."""
+
+    def test_without_roost_sklearn(self, tmp_path: Path) -> None:
+        """With roost_sklearn unimportable, it exits 1 saying how to install it."""
+        # NOTE: None in sys.modules is Python's own way to make an import fail.
+        program = (
+            "import sys; sys.modules['roost_sklearn'] = None\n"
+            "from roost.core.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", program, "package", "--model", "m.skops",
+             "--data", "d.csv", "--name", "m", "--version", "1"],
+            env=roost_env(),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert "roost package needs roost-sklearn" in result.stderr
+        assert "pip install roost-sklearn" in result.stderr
+        assert not (tmp_path / "dist").exists()
+
+    def test_listed_in_help(self) -> None:
+        """`roost --help` lists the package command."""
+        result = _run("--help")
+        assert result.returncode == 0
+        assert "package" in result.stdout

@@ -471,6 +471,8 @@ class TestDeclaration:
             "profile": "production",
             "model_dir": "/srv/models",
             "pinned_versions": "echo=1.0",
+            "traffic": "echo=1.0:9,2.0:1",
+            "shadow": "echo=2.0",
             "adapter_options": '{"echo": {}}',
             "library_mismatch": "refuse",
             "cpu_affinity": "off",
@@ -479,6 +481,10 @@ class TestDeclaration:
             "metrics_dir": "/srv/metrics",
             "api_keys_file": "/srv/keys.jsonl",
             "api_keys_exempt": "/health",
+            "payload_log": "/srv/payload.jsonl",
+            "payload_log_url": "http://collector:8080/",
+            "payload_log_sample": "0.25",
+            "payload_log_namespace": "ml",
         }
         defaults = Settings.from_env({})
         for setting in declared_settings():
@@ -528,3 +534,63 @@ class TestDeclaration:
     def test_readme_table_is_the_generated_table(self) -> None:
         """The README's table is settings_table() exactly, in declaration order."""
         assert _readme_table() == settings_table().splitlines(), REGENERATE
+
+
+class TestTrafficSetting:
+    """`ROOST_TRAFFIC`: `name=version:weight,...;name=...`."""
+
+    def test_several_models_are_read(self) -> None:
+        """Models are separated by `;`, versions by `,`, weights follow `:`."""
+        settings = Settings.from_env(
+            {"ROOST_TRAFFIC": "echo=1.0:90, 2.0:10 ; other=3:1"}
+        )
+        assert settings.traffic == {
+            "echo": {"1.0": 90.0, "2.0": 10.0},
+            "other": {"3": 1.0},
+        }
+
+    def test_unset_is_no_split(self) -> None:
+        """Without the variable, no model is split."""
+        assert Settings.from_env({}).traffic == {}
+
+    @pytest.mark.parametrize(
+        ("raw", "says"),
+        [
+            ("echo", "not name=version:weight"),
+            ("echo=1.0", "is not version:weight"),
+            ("echo=1.0:x", "is not a number"),
+            ("echo=1.0:1,1.0:2", "each version once"),
+            ("echo=1.0:1;echo=2.0:1", "one item per model"),
+            ("echo=1.0:0,2.0:10", "needs a positive weight"),
+            ("echo=1.0:-5", "needs a positive weight"),
+            ("echo=1.0:nan", "needs a positive weight"),
+            ("echo=", "names no version"),
+        ],
+    )
+    def test_a_wrong_split_is_refused_at_start(self, raw: str, says: str) -> None:
+        """A malformed split or a weight that is not positive stops the start."""
+        with pytest.raises(ValueError, match=says):
+            Settings.from_env({"ROOST_TRAFFIC": raw})
+
+    def test_a_split_model_cannot_also_be_pinned(self) -> None:
+        """A pin and a split both set the default version: one model gets one."""
+        with pytest.raises(ValueError, match="echo: split by traffic and pinned"):
+            Settings.from_env(
+                {
+                    "ROOST_TRAFFIC": "echo=1.0:1,2.0:1",
+                    "ROOST_PINNED_VERSIONS": "echo=1.0,other=2",
+                }
+            )
+
+    def test_shadows_are_read(self) -> None:
+        """`ROOST_SHADOW` is `name=version;name=version`, with a queue size."""
+        settings = Settings.from_env(
+            {"ROOST_SHADOW": "echo=2.0;other=1", "ROOST_SHADOW_QUEUE": "8"}
+        )
+        assert settings.shadow == {"echo": "2.0", "other": "1"}
+        assert settings.shadow_queue == 8
+
+    def test_a_shadow_queue_must_hold_something(self) -> None:
+        """A shadow queue of 0 is refused at start."""
+        with pytest.raises(ValueError, match="shadow_queue must be positive"):
+            Settings.from_env({"ROOST_SHADOW_QUEUE": "0"})

@@ -164,7 +164,7 @@ class TestModels:
             {"name": "predictions", "datatype": "BYTES", "shape": [-1]},
             {"name": "probabilities", "datatype": "FP64", "shape": [-1, 2]},
         ]
-        described = body["properties"]["outputs"]
+        described = orjson.loads(body["properties"]["outputs"])
         assert [output["labels"] for output in described] == [["even", "odd"]] * 2
 
     @pytest.mark.parametrize(

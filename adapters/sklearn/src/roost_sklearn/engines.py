@@ -1,0 +1,154 @@
+"""Engines: what computes a packaged model's answers, named by its card.
+
+The card's `engine` picks one; `sklearn` (the estimator itself, loaded from
+its skops artifact) is the only one so far. An engine is opened from the
+artifact's bytes once per worker and then predicts model-ready frames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from roost_sklearn.card import ModelCard
+from roost_sklearn.trust import load_skops
+
+__all__ = [
+    "ENGINES",
+    "ArtifactMismatchError",
+    "Engine",
+    "SklearnEngine",
+    "library_versions",
+    "open_engine",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class ArtifactMismatchError(ValueError):
+    """The artifact's bytes are not the ones its card names."""
+
+
+class Engine(Protocol):
+    """What the runtime asks of an engine."""
+
+    def predict(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+        """Return one prediction (a value or a class label) per row."""
+
+    def predict_proba(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+        """Return one probability per class (card label order) and row."""
+
+    def labels_from(
+        self, probabilities: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any] | None:
+        """Return `predict`'s labels read off `probabilities`, or None.
+
+        None unless that is exactly what `predict` computes for this model.
+        """
+
+
+class SklearnEngine:
+    """The fitted scikit-learn estimator itself."""
+
+    def __init__(self, estimator: Any) -> None:
+        self.estimator = estimator
+        self._argmax_is_predict = _predicts_by_argmax(estimator)
+
+    def predict(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+        """Return the estimator's `predict`."""
+        return np.asarray(self.estimator.predict(inputs))
+
+    def predict_proba(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+        """Return the estimator's `predict_proba`."""
+        return np.asarray(self.estimator.predict_proba(inputs))
+
+    def labels_from(
+        self, probabilities: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any] | None:
+        """Labels as argmax of probabilities, where `predict` does exactly that."""
+        if not self._argmax_is_predict:
+            return None
+        classes: np.ndarray[Any, Any] = np.asarray(self.estimator.classes_)
+        return np.asarray(classes.take(np.argmax(probabilities, axis=1), axis=0))
+
+
+def _predicts_by_argmax(estimator: Any) -> bool:
+    """Say whether `estimator.predict` is `classes_[argmax(predict_proba)]`.
+
+    NOTE: true of scikit-learn's forest classifiers (single output), whose
+    `predict` is literally that, alone or as a Pipeline's last step (the
+    Pipeline transforms the same way for both). Not of most others: a
+    logistic regression or gradient boosting decides on raw scores, and the
+    probabilities' rounding may tie where the scores do not.
+    """
+    from sklearn.ensemble import RandomForestClassifier  # noqa: PLC0415
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415
+
+    final = estimator
+    if type(estimator) is Pipeline:
+        final = estimator.steps[-1][1]
+    kind = type(final)
+    return (
+        getattr(kind, "predict", None) is RandomForestClassifier.predict
+        and getattr(kind, "predict_proba", None) is RandomForestClassifier.predict_proba
+        and getattr(final, "n_outputs_", None) == 1
+    )
+
+
+def open_sklearn(card: ModelCard, artifact: bytes) -> Engine:
+    """Load the skops artifact with the card's trusted types only."""
+    versions = library_versions()
+    for library, packaged in card.libraries.items():
+        running = versions.get(library)
+        if running is not None and running != packaged:
+            logger.warning(
+                "model %s %s was packaged with %s %s; this process runs %s",
+                card.name,
+                card.version,
+                library,
+                packaged,
+                running,
+            )
+    return SklearnEngine(load_skops(io.BytesIO(artifact), card.trusted_types))
+
+
+#: Engine name -> opener, from the card and the verified artifact bytes.
+ENGINES: Mapping[str, Callable[[ModelCard, bytes], Engine]] = {
+    "sklearn": open_sklearn,
+}
+
+
+def open_engine(card: ModelCard, artifact: bytes) -> Engine:
+    """Check the artifact's sha256 against the card, then open its engine.
+
+    Raises:
+        ArtifactMismatchError: the bytes are not the ones the card names.
+        ValueError: the card names an engine this runtime does not have.
+    """
+    digest = hashlib.sha256(artifact).hexdigest()
+    if digest != card.sha256:
+        raise ArtifactMismatchError(
+            f"artifact {card.artifact} of {card.name} {card.version} has sha256 "
+            f"{digest}, but its card says {card.sha256}: refusing to load it"
+        )
+    opener = ENGINES.get(card.engine)
+    if opener is None:
+        raise ValueError(
+            f"model {card.name} {card.version} needs engine {card.engine!r}; "
+            f"this roost-sklearn has {', '.join(sorted(ENGINES))}"
+        )
+    return opener(card, artifact)
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries an artifact's behaviour depends on."""
+    import sklearn  # noqa: PLC0415
+    import skops  # noqa: PLC0415
+
+    return {"scikit-learn": str(sklearn.__version__), "skops": str(skops.__version__)}
