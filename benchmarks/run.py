@@ -150,12 +150,15 @@ def prepare_workload(args: argparse.Namespace, payload_dir: Path) -> dict[str, A
     """Train the artifacts if missing, write the bodies, time predict in process.
 
     roost serves every installed adapter and is ready only once each has
-    loaded, so every bundled adapter is trained, as `make train` does.
+    loaded, so every bundled model is trained, as `make train` does (not
+    roost-sklearn, the runtime of packaged models: nothing to train).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROOST_")}
     env["ROOST_MODEL_DIR"] = str(args.model_dir)
-    for project in sorted(REPO_DIR.glob("adapters/*/pyproject.toml")):
-        train = ["train", project.parent.name, "--if-missing"]
+    projects = sorted(REPO_DIR.glob("adapters/*/pyproject.toml"))
+    trainable = [path.parent.name for path in projects]
+    for name in (name for name in trainable if name != "sklearn"):
+        train = ["train", name, "--if-missing"]
         trained = subprocess.run(  # noqa: S603 - roost's own command line
             [str(args.roost_python), "-m", "roost.core.cli", *train],
             capture_output=True,
