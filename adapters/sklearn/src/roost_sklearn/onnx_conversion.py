@@ -67,9 +67,9 @@ def convert_and_check(
             engine = OnnxEngine(graph, threads=1)
             break
         except Exception as exc:  # noqa: BLE001 - any converter failure is a refusal
-            failures.append(f"{number}: {type(exc).__name__}: {_first_line(exc)}")
+            failures.append(f"{type(exc).__name__}: {_first_line(exc)}")
     else:
-        reason = f"conversion failed ({'; '.join(failures)})"
+        reason = f"conversion failed: {_reasons(failures)}"
         return Conversion(OnnxCheck(tolerance=tolerance, refused=reason), None)
     reference = SklearnEngine(model)
     difference, refused = _compare(reference, engine, card, inputs)
@@ -131,6 +131,16 @@ def _compare(
     if disagree:
         return difference, f"{disagree} of {len(inputs)} reference label(s) disagree"
     return difference, None
+
+
+def _reasons(failures: list[str]) -> str:
+    """One reason when every precision failed alike, else each with its precision."""
+    if len(set(failures)) == 1:
+        return failures[0]
+    return "; ".join(
+        f"{number}: {failure}"
+        for number, failure in zip(NUMBER_TYPES, failures, strict=True)
+    )
 
 
 def _first_line(exc: Exception) -> str:
