@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import zipfile
@@ -26,6 +27,7 @@ from sklearn_models import (
 )
 
 from roost.core import AdapterContext
+from roost.core.cli import main
 from roost_sklearn.engines import ArtifactMismatchError, SklearnEngine, open_engine
 from roost_sklearn.naming import PackagingError
 from roost_sklearn.onnx_engine import OnnxEngine
@@ -263,3 +265,40 @@ class TestLoad:
         assert isinstance(adapter._engine, SklearnEngine)
         assert "onnxruntime is not installed" in caplog.text
         assert "serving it with engine=sklearn" in caplog.text
+
+
+class TestCommandLine:
+    """`roost package --engine` and `--onnx-tolerance` reach the packager."""
+
+    def test_engine_sklearn_skips_onnx(
+        self, work: Path, classifier: Pipeline, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--engine sklearn: no conversion, no onnx fields, no graph."""
+        folder = work / "cli"
+        folder.mkdir()
+        skops.io.dump(classifier, folder / "m.skops")
+        status = main(
+            ["package", "--model", str(folder / "m.skops"),
+             "--data", str(work / "houses.csv"), "--target", "SalePrice",
+             "--name", "plain", "--version", "1", "--trust", "numpy.dtype",
+             "--output", str(folder / "dist"), "--engine", "sklearn"]
+        )  # fmt: skip
+        out, err = capsys.readouterr()
+        assert status == 0, err
+        assert "engine sklearn (--engine sklearn)" in err
+        with zipfile.ZipFile(out.strip().splitlines()[-1]) as archive:
+            card = json.loads(archive.read("roost_model_plain_v1/card.json"))
+        assert card["engine"] == "sklearn"
+        assert "onnx_max_difference" not in card
+
+    def test_negative_tolerance_is_refused(
+        self, work: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A negative --onnx-tolerance exits 1 saying what is wrong."""
+        status = main(
+            ["package", "--model", str(work / "band" / "band.skops"),
+             "--data", str(work / "houses.csv"), "--target", "SalePrice",
+             "--name", "neg", "--version", "1", "--onnx-tolerance", "-1"]
+        )  # fmt: skip
+        assert status == 1
+        assert "--onnx-tolerance must be 0 or more" in capsys.readouterr().err
