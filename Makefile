@@ -36,7 +36,7 @@ $(SERVE_STAMP): pyproject.toml $(ADAPTERS) | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): $(SERVE_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test]" -e "./adapters/sklearn[onnx]"
 	touch $@
 
 # test-quick runs the unit tests in .venv, so the fixtures and the client go

@@ -247,6 +247,22 @@ def _add_package(
         "--bounds", action="store_true", help="numbers keep within the data's range"
     )
     package.add_argument("--description", default="", help="one sentence")
+    package.add_argument(
+        "--engine",
+        choices=("auto", "onnx", "sklearn"),
+        default="auto",
+        help="what serves the model: onnx (converted with skl2onnx, run by "
+        "onnxruntime; needs roost-sklearn[onnx]), sklearn, or auto (default): onnx "
+        "when it agrees with scikit-learn on the reference rows, else sklearn",
+    )
+    package.add_argument(
+        "--onnx-tolerance",
+        type=float,
+        metavar="X",
+        help="largest difference from scikit-learn the ONNX engine may have: "
+        "absolute for probabilities, relative for regression (default: 1e-6); "
+        "labels must all agree",
+    )
 
 
 def _package(args: argparse.Namespace) -> int:
@@ -260,6 +276,9 @@ def _package(args: argparse.Namespace) -> int:
             "(from a roost checkout: pip install ./adapters/sklearn)"
         ) from None
     limit = args.max_categories  # None: roost-sklearn's default
+    defaults: dict[str, float] = {} if limit is None else {"max_categories": limit}
+    if args.onnx_tolerance is not None:
+        defaults["onnx_tolerance"] = args.onnx_tolerance
     request = packaging.PackageRequest(
         model=args.model,
         data=args.data,
@@ -271,7 +290,8 @@ def _package(args: argparse.Namespace) -> int:
         trust=tuple(args.trust),
         bounds=args.bounds,
         description=args.description,
-        **({} if limit is None else {"max_categories": limit}),
+        engine=args.engine,
+        **defaults,
     )
     print(packaging.package_model(request))
     return 0

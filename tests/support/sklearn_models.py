@@ -62,6 +62,34 @@ def price_pipeline(frame: pd.DataFrame) -> Pipeline:
     return make_pipeline(_columns(), Ridge()).fit(frame[FEATURES], frame[TARGET])
 
 
+#: String columns without missing values: what the ONNX engine's pipelines
+#: encode (skl2onnx converts no SimpleImputer of NaN strings).
+COMPLETE_STRINGS = ["MSZoning", "Neighborhood"]
+ONNX_FEATURES = COMPLETE_STRINGS + NUMBERS
+
+
+def _onnx_columns() -> ColumnTransformer:
+    numbers = make_pipeline(SimpleImputer(), StandardScaler())
+    return ColumnTransformer(
+        [
+            ("strings", OneHotEncoder(handle_unknown="ignore"), COMPLETE_STRINGS),
+            ("numbers", numbers, NUMBERS),
+        ]
+    )
+
+
+def onnx_band_pipeline(frame: pd.DataFrame) -> Pipeline:
+    """A classifier skl2onnx converts: one-hot strings, imputed scaled numbers."""
+    model = make_pipeline(_onnx_columns(), LogisticRegression(max_iter=1000))
+    return model.fit(frame[ONNX_FEATURES], price_band(frame[TARGET]))
+
+
+def onnx_price_pipeline(frame: pd.DataFrame) -> Pipeline:
+    """A regressor skl2onnx converts, on the same columns."""
+    model = make_pipeline(_onnx_columns(), Ridge())
+    return model.fit(frame[ONNX_FEATURES], frame[TARGET])
+
+
 @contextlib.contextmanager
 def unpacked(wheel: Path, package: str) -> Iterator[type[Any]]:
     """Import the adapter class of a packaged model's wheel, unpacked beside it."""

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from roost.core.contract.adapter import AdapterContext
+from roost.core.contract.adapter import AdapterContext, Training
+from roost.core.contract.artifacts import save_artifact
 from roost.core.errors import AdapterError
 from roost.core.serving.validation import RecordValidator
 from roost_house_prices import config
 from roost_house_prices.adapter import HousePricesAdapter
+from roost_house_prices.compiled import (
+    MIRRORED_STEPS,
+    CompiledPipeline,
+    UnexpectedStepsError,
+)
 from roost_house_prices.schema import INPUT_SCHEMA
 
 
@@ -113,3 +122,39 @@ class TestCompiledEngine:
         expected = "GrLivArea: values must be strictly positive to take the log"
         assert str(fast.value).startswith(expected)
         assert str(reference.value).startswith(expected)
+
+
+class TestMirroredSteps:
+    """The compiled engine loads only the exact pipeline it mirrors."""
+
+    def test_extra_step_is_refused_by_name(
+        self, tmp_path: Path, training: Training
+    ) -> None:
+        """A pipeline with one more step fails load, naming that step."""
+        pipeline = training.artifact
+        steps = [*pipeline.steps[:-1], ("clip", FunctionTransformer())]
+        extended = Pipeline([*steps, pipeline.steps[-1]])
+        context = AdapterContext(
+            name="house-prices", version="1.0.0", model_dir=tmp_path
+        )
+        save_artifact(tmp_path, "house-prices", "1.0.0", extended, training.metrics)
+        with pytest.raises(AdapterError, match=r"unexpected step\(s\) clip"):
+            HousePricesAdapter(context).load()
+        loaded = HousePricesAdapter(
+            dataclasses.replace(context, options={"engine": "pipeline"})
+        )
+        loaded.load()  # the pipeline engine serves any pipeline as it is
+
+    def test_step_of_another_type_is_refused(self, training: Training) -> None:
+        """The scaler swapped for a StandardScaler is named with its type."""
+        steps = [
+            (name, StandardScaler() if name == "scaler" else step)
+            for name, step in training.artifact.steps
+        ]
+        with pytest.raises(UnexpectedStepsError, match=r"scaler \(StandardScaler\)"):
+            CompiledPipeline.from_pipeline(Pipeline(steps))
+
+    def test_the_trained_pipeline_is_the_mirrored_one(self, training: Training) -> None:
+        """The steps the trainer builds are exactly MIRRORED_STEPS."""
+        found = [(name, type(step)) for name, step in training.artifact.steps]
+        assert found == list(MIRRORED_STEPS)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from roost.core import Output
-from roost_sklearn.card import ModelCard
+from roost_sklearn.card import ModelCard, OnnxCheck
 
 CARD = ModelCard(
     name="band",
@@ -50,3 +51,21 @@ class TestModelCard:
         del body["artifact"]
         with pytest.raises(ValueError, match="malformed"):
             ModelCard.from_json(body)
+
+    def test_onnx_fields_round_trip(self, tmp_path: Path) -> None:
+        """The ONNX check is written as onnx_* fields and read back unchanged."""
+        check = OnnxCheck(
+            tolerance=1e-6, max_difference=3e-16, file="model.onnx", sha256="cd" * 32
+        )
+        card = dataclasses.replace(CARD, engine="onnx", onnx=check)
+        body = card.to_json()
+        assert body["onnx_max_difference"] == 3e-16
+        assert body["onnx_refused"] is None
+        card.write(tmp_path / "card.json")
+        assert ModelCard.read(tmp_path / "card.json") == card
+
+    def test_card_without_onnx_fields_has_no_check(self) -> None:
+        """A card written before the ONNX engine reads as engine sklearn, no check."""
+        card = ModelCard.from_json(CARD.to_json())
+        assert card.engine == "sklearn"
+        assert card.onnx is None

@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 
 from roost.core import AdapterError, ModelAdapter, Training
 from roost_house_prices import config
-from roost_house_prices.compiled import CompiledPipeline
+from roost_house_prices.compiled import CompiledPipeline, UnexpectedStepsError
 from roost_house_prices.dataset import load_dataset
 from roost_house_prices.pipeline import predict_prices, train_pipeline
 from roost_house_prices.schema import INPUT_SCHEMA
@@ -110,10 +110,16 @@ class HousePricesAdapter(ModelAdapter):
                 f"artifact of {self.name!r} {self.version} is a "
                 f"{type(artifact).__name__}, not a scikit-learn Pipeline; retrain it"
             )
+        try:
+            compiled = (
+                CompiledPipeline.from_pipeline(artifact)
+                if engine == "compiled"
+                else None
+            )
+        except UnexpectedStepsError as exc:
+            raise AdapterError(f"{self.name} {self.version}: {exc}") from exc
         self._pipeline = artifact
-        self._compiled = (
-            CompiledPipeline.from_pipeline(artifact) if engine == "compiled" else None
-        )
+        self._compiled = compiled
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the predicted sale price in dollars of each row of `frame`.

@@ -17,16 +17,78 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import Lasso
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
 
 from roost_house_prices import config
 from roost_house_prices.transformers import (
     MISSING_LABEL,
     RARE_LABEL,
+    CategoricalImputer,
+    DropFeatures,
+    LogTransformer,
+    NumericalImputer,
     PipelineInputError,
+    RareLabelEncoder,
+    TargetOrderEncoder,
+    TemporalTransformer,
 )
 
-__all__ = ["CompiledPipeline"]
+__all__ = [
+    "MIRRORED_STEPS",
+    "CompiledPipeline",
+    "UnexpectedStepsError",
+    "check_mirrored_steps",
+]
+
+#: The pipeline's steps, by name and exact type, that `CompiledPipeline`
+#: mirrors in this order; any other pipeline is refused, not approximated.
+MIRRORED_STEPS: tuple[tuple[str, type], ...] = (
+    ("categorical_imputer", CategoricalImputer),
+    ("numerical_imputer", NumericalImputer),
+    ("temporal_variable", TemporalTransformer),
+    ("rare_label_encoder", RareLabelEncoder),
+    ("categorical_encoder", TargetOrderEncoder),
+    ("log_transformer", LogTransformer),
+    ("drop_features", DropFeatures),
+    ("scaler", MinMaxScaler),
+    ("lasso", Lasso),
+)
+
+
+class UnexpectedStepsError(ValueError):
+    """The pipeline's steps are not exactly the ones the compiled engine mirrors."""
+
+
+def check_mirrored_steps(pipeline: Pipeline) -> None:
+    """Refuse a pipeline whose steps differ from `MIRRORED_STEPS`.
+
+    Raises:
+        UnexpectedStepsError: names the steps added, missing or of another type.
+    """
+    found = [(name, type(step)) for name, step in pipeline.steps]
+    if found == list(MIRRORED_STEPS):
+        return
+    expected = dict(MIRRORED_STEPS)
+    unexpected = [
+        f"{name} ({kind.__name__})"
+        for name, kind in found
+        if expected.get(name) is not kind
+    ]
+    missing = [name for name, _ in MIRRORED_STEPS if name not in dict(found)]
+    problems = []
+    if unexpected:
+        problems.append(f"unexpected step(s) {', '.join(unexpected)}")
+    if missing:
+        problems.append(f"missing step(s) {', '.join(missing)}")
+    if not problems:
+        problems.append(f"steps in another order: {[name for name, _ in found]}")
+    raise UnexpectedStepsError(
+        "the compiled engine mirrors exactly the steps "
+        f"{[name for name, _ in MIRRORED_STEPS]}; this pipeline has "
+        f"{'; '.join(problems)}: serve it with engine=pipeline or retrain it"
+    )
 
 
 #: Most labels a categorical lookup remembers (known ones plus rare ones met).
@@ -119,7 +181,12 @@ class CompiledPipeline:
 
     @classmethod
     def from_pipeline(cls, pipeline: Pipeline) -> CompiledPipeline:
-        """Read the learned state of every step of a fitted pipeline."""
+        """Read the learned state of every step of a fitted pipeline.
+
+        Raises:
+            UnexpectedStepsError: the pipeline is not the one this mirrors.
+        """
+        check_mirrored_steps(pipeline)
         steps = pipeline.named_steps
         with_na = set(steps["categorical_imputer"].variables)
         frequent = steps["rare_label_encoder"].encoder_dict_

@@ -16,12 +16,55 @@ from typing import Any
 
 from roost.core import Output
 
-__all__ = ["CARD_FILE", "CARD_FORMAT", "ModelCard"]
+__all__ = ["CARD_FILE", "CARD_FORMAT", "ModelCard", "OnnxCheck"]
 
 #: The card's file name inside a packaged model.
 CARD_FILE = "card.json"
 #: The card layout this runtime reads; bumped when a field changes meaning.
 CARD_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class OnnxCheck:
+    """How the model's ONNX conversion compared with scikit-learn.
+
+    `max_difference` is the largest difference on the reference rows:
+    absolute for probabilities, relative for regression values (None when
+    conversion failed). `file` and `sha256` name the graph when it is served.
+    """
+
+    tolerance: float
+    max_difference: float | None = None
+    refused: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the card's `onnx_*` fields."""
+        graph = None
+        if self.file is not None:
+            graph = {"file": self.file, "sha256": self.sha256}
+        return {
+            "onnx_max_difference": self.max_difference,
+            "onnx_tolerance": self.tolerance,
+            "onnx_refused": self.refused,
+            "onnx_artifact": graph,
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> OnnxCheck | None:
+        """Read the card's `onnx_*` fields; None when it has none."""
+        if body.get("onnx_tolerance") is None:
+            return None
+        difference = body.get("onnx_max_difference")
+        graph = body.get("onnx_artifact") or {}
+        return cls(
+            tolerance=float(body["onnx_tolerance"]),
+            max_difference=None if difference is None else float(difference),
+            refused=body.get("onnx_refused"),
+            file=graph.get("file"),
+            sha256=graph.get("sha256"),
+        )
 
 
 @dataclass(frozen=True)
@@ -31,6 +74,11 @@ class ModelCard:
     `features` are the estimator's input columns in the order it was fitted
     on (`named_features`: it saw a DataFrame with those names, so it is handed
     one). `labels` are a classifier's classes in the estimator's order.
+
+    `onnx` describes the ONNX conversion made at packaging time, whichever
+    engine won: the graph's file and sha256 when it was kept, the largest
+    difference from scikit-learn on the reference rows, the tolerance it was
+    held to, and the reason it was refused (None when `engine` is `onnx`).
     """
 
     name: str
@@ -48,6 +96,7 @@ class ModelCard:
     reference: str | None = None
     description: str = ""
     libraries: Mapping[str, str] = field(default_factory=dict)
+    onnx: OnnxCheck | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the card as a JSON-ready dict."""
@@ -72,6 +121,7 @@ class ModelCard:
             },
             "reference": self.reference,
             "libraries": dict(self.libraries),
+            **({} if self.onnx is None else self.onnx.to_json()),
         }
 
     @classmethod
@@ -107,6 +157,7 @@ class ModelCard:
                 libraries={
                     str(k): str(v) for k, v in body.get("libraries", {}).items()
                 },
+                onnx=OnnxCheck.from_json(body),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"model card is malformed: {exc!r}") from exc

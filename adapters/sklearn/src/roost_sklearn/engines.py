@@ -1,8 +1,12 @@
 """Engines: what computes a packaged model's answers, named by its card.
 
-The card's `engine` picks one; `sklearn` (the estimator itself, loaded from
-its skops artifact) is the only one so far. An engine is opened from the
-artifact's bytes once per worker and then predicts model-ready frames.
+The card's `engine` picks one: `sklearn` (the estimator itself, loaded from
+its skops artifact) or `onnx` (the estimator converted at packaging time, run
+by onnxruntime). An engine is opened from the package's files once per
+worker, each checked against its sha256 in the card, and then predicts
+model-ready frames. The skops artifact is always shipped and checked: where
+onnxruntime is not installed, an `onnx` model is served by the `sklearn`
+engine, with a warning.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -26,9 +31,15 @@ __all__ = [
     "SklearnEngine",
     "library_versions",
     "open_engine",
+    "open_onnx",
+    "open_sklearn",
 ]
 
-logger = logging.getLogger(__name__)
+#: Reads one file of the packaged model by name.
+Reader = Callable[[str], bytes]
+
+# NOTE: under `roost.`, so that the server's log handler writes these lines.
+logger = logging.getLogger("roost.sklearn.engines")
 
 
 class ArtifactMismatchError(ValueError):
@@ -101,8 +112,9 @@ def _predicts_by_argmax(estimator: Any) -> bool:
     )
 
 
-def open_sklearn(card: ModelCard, artifact: bytes) -> Engine:
+def open_sklearn(card: ModelCard, read: Reader) -> Engine:
     """Load the skops artifact with the card's trusted types only."""
+    artifact = _verified(card, card.artifact, card.sha256, read)
     versions = library_versions()
     for library, packaged in card.libraries.items():
         running = versions.get(library)
@@ -115,35 +127,82 @@ def open_sklearn(card: ModelCard, artifact: bytes) -> Engine:
                 packaged,
                 running,
             )
-    return SklearnEngine(load_skops(io.BytesIO(artifact), card.trusted_types))
+    engine = SklearnEngine(load_skops(io.BytesIO(artifact), card.trusted_types))
+    logger.info("model %s %s engine=sklearn", card.name, card.version)
+    return engine
 
 
-#: Engine name -> opener, from the card and the verified artifact bytes.
-ENGINES: Mapping[str, Callable[[ModelCard, bytes], Engine]] = {
+def open_onnx(card: ModelCard, read: Reader) -> Engine:
+    """Open the card's ONNX graph in an onnxruntime session of this process.
+
+    Falls back to `open_sklearn`, with a warning, where onnxruntime is not
+    installed.
+    """
+    check = card.onnx
+    if check is None or check.file is None or check.sha256 is None:
+        raise ValueError(
+            f"model {card.name} {card.version} names engine 'onnx' but its card "
+            "names no ONNX graph"
+        )
+    graph = _verified(card, check.file, check.sha256, read)
+    _verified(card, card.artifact, card.sha256, read)
+    try:
+        import onnxruntime  # noqa: F401, PLC0415 - the optional `onnx` extra
+    except ImportError:
+        logger.warning(
+            "model %s %s was packaged for engine=onnx but onnxruntime is not "
+            "installed (pip install 'roost-sklearn[onnx]'); serving it with "
+            "engine=sklearn",
+            card.name,
+            card.version,
+        )
+        return open_sklearn(card, read)
+    from roost_sklearn.onnx_engine import OnnxEngine, intra_op_threads  # noqa: PLC0415
+
+    engine = OnnxEngine(graph, threads=intra_op_threads())
+    logger.info(
+        "model %s %s engine=onnx: onnx session in pid %d threads=%d",
+        card.name,
+        card.version,
+        os.getpid(),
+        engine.threads,
+    )
+    return engine
+
+
+#: Engine name -> opener, from the card and a reader of the package's files.
+ENGINES: Mapping[str, Callable[[ModelCard, Reader], Engine]] = {
+    "onnx": open_onnx,
     "sklearn": open_sklearn,
 }
 
 
-def open_engine(card: ModelCard, artifact: bytes) -> Engine:
-    """Check the artifact's sha256 against the card, then open its engine.
+def open_engine(card: ModelCard, read: Reader) -> Engine:
+    """Open the card's engine from the package's files, checked by sha256.
 
     Raises:
-        ArtifactMismatchError: the bytes are not the ones the card names.
+        ArtifactMismatchError: a file's bytes are not the ones the card names.
         ValueError: the card names an engine this runtime does not have.
     """
-    digest = hashlib.sha256(artifact).hexdigest()
-    if digest != card.sha256:
-        raise ArtifactMismatchError(
-            f"artifact {card.artifact} of {card.name} {card.version} has sha256 "
-            f"{digest}, but its card says {card.sha256}: refusing to load it"
-        )
     opener = ENGINES.get(card.engine)
     if opener is None:
         raise ValueError(
             f"model {card.name} {card.version} needs engine {card.engine!r}; "
             f"this roost-sklearn has {', '.join(sorted(ENGINES))}"
         )
-    return opener(card, artifact)
+    return opener(card, read)
+
+
+def _verified(card: ModelCard, name: str, sha256: str, read: Reader) -> bytes:
+    """Read `name`, refusing bytes whose sha256 is not the card's."""
+    data = read(name)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise ArtifactMismatchError(
+            f"artifact {name} of {card.name} {card.version} has sha256 "
+            f"{digest}, but its card says {sha256}: refusing to load it"
+        )
+    return data
 
 
 def library_versions() -> dict[str, str]:

@@ -8,12 +8,15 @@ $ roost package --model band.skops --data houses.csv --target SalePrice
 Steps, one line each on stderr: read the data, load the model (skops, with
 trusted types only; or joblib, re-saved with skops), infer the input schema,
 check that the model predicts a sample of the data as it will be served,
-write the card, artifact and reference rows, build the wheel. The wheel's
-path is the last line on stdout.
+pick the engine (`--engine auto`: ONNX when the converted graph agrees with
+scikit-learn on the reference rows within `--onnx-tolerance`), write the
+card, artifacts and reference rows, build the wheel. The wheel's path is the
+last line on stdout.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import tempfile
@@ -37,6 +40,11 @@ from roost_sklearn.naming import (
     distribution_name,
     package_name,
 )
+from roost_sklearn.onnx_conversion import (
+    DEFAULT_TOLERANCE,
+    ONNX_FILE,
+    convert_and_check,
+)
 from roost_sklearn.schema_inference import (
     DEFAULT_MAX_CATEGORIES,
     add_categories,
@@ -45,12 +53,20 @@ from roost_sklearn.schema_inference import (
 from roost_sklearn.sources import read_data, read_model
 from roost_sklearn.wheel import ModelProject, build_wheel
 
-__all__ = ["ARTIFACT_FILE", "REFERENCE_FILE", "PackageRequest", "package_model"]
+__all__ = [
+    "ARTIFACT_FILE",
+    "ENGINE_CHOICES",
+    "REFERENCE_FILE",
+    "PackageRequest",
+    "package_model",
+]
 
 ARTIFACT_FILE = "model.skops"
 REFERENCE_FILE = "reference.parquet"
 #: Rows of the data kept as reference rows (and predicted as the check).
 REFERENCE_ROWS = 200
+#: `--engine`: `auto` serves ONNX when its check passes, else scikit-learn.
+ENGINE_CHOICES = ("auto", "onnx", "sklearn")
 
 
 @dataclass(frozen=True)
@@ -68,6 +84,8 @@ class PackageRequest:
     max_categories: int = DEFAULT_MAX_CATEGORIES
     bounds: bool = False
     description: str = ""
+    engine: str = "auto"
+    onnx_tolerance: float = DEFAULT_TOLERANCE
 
 
 def package_model(request: PackageRequest) -> Path:
@@ -82,6 +100,14 @@ def package_model(request: PackageRequest) -> Path:
         raise PackagingError(
             f"--task {request.task!r} is not one of {', '.join(TASKS)}"
         )
+    if request.engine not in ENGINE_CHOICES:
+        raise PackagingError(
+            f"--engine {request.engine!r} is not one of {', '.join(ENGINE_CHOICES)}"
+        )
+    if not request.onnx_tolerance >= 0:
+        raise PackagingError(
+            f"--onnx-tolerance must be 0 or more, got {request.onnx_tolerance}"
+        )
     _step(f"reading data {request.data}")
     data = read_data(request.data, request.target)
     with tempfile.TemporaryDirectory(prefix="roost-package-") as scratch:
@@ -91,7 +117,7 @@ def package_model(request: PackageRequest) -> Path:
             version=version,
             distribution=distribution_name(name, version),
             package=package_name(name, version),
-            requirement=f"roost-sklearn>={metadata.version('roost-sklearn')}",
+            requirement=_requirement(onnx=False),
         )
         folder = project.create()
         _step(f"loading model {request.model}")
@@ -130,11 +156,54 @@ def package_model(request: PackageRequest) -> Path:
         )
         _step(f"checking that the model predicts {len(reference)} sample row(s)")
         _check_predicts(SklearnEngine(model), card, reference)
+        card = _pick_engine(request, model, card, reference, folder)
+        if card.engine == "onnx":
+            project.requirement = _requirement(onnx=True)
         reference.to_parquet(folder / REFERENCE_FILE, index=False)
         card.write(folder / CARD_FILE)
         project.write_pyproject()
         _step(f"building the wheel {project.distribution} {version}")
         return build_wheel(project, request.output)
+
+
+def _pick_engine(
+    request: PackageRequest,
+    model: Any,
+    card: ModelCard,
+    reference: pd.DataFrame,
+    folder: Path,
+) -> ModelCard:
+    """Convert to ONNX unless told not to; return the card naming the engine.
+
+    Raises:
+        PackagingError: `--engine onnx` and the ONNX graph was refused.
+    """
+    if request.engine == "sklearn":
+        _step("engine sklearn (--engine sklearn)")
+        return card
+    _step(f"converting the model to ONNX and checking {len(reference)} row(s)")
+    inputs = model_inputs(reference.astype(object).where(reference.notna(), None), card)
+    conversion = convert_and_check(model, card, inputs, request.onnx_tolerance)
+    check = conversion.check
+    if conversion.graph is None:
+        if request.engine == "onnx":
+            raise PackagingError(
+                f"--engine onnx: the ONNX graph was refused: {check.refused}"
+            )
+        _step(f"engine sklearn: ONNX refused: {check.refused}")
+        return dataclasses.replace(card, onnx=check)
+    (folder / ONNX_FILE).write_bytes(conversion.graph)
+    _step(
+        f"engine onnx: largest difference from scikit-learn {check.max_difference:.3g} "
+        f"(tolerance {check.tolerance:g})"
+    )
+    return dataclasses.replace(card, engine="onnx", onnx=check)
+
+
+def _requirement(*, onnx: bool) -> str:
+    """The packaged wheel's dependency: roost-sklearn, with onnxruntime for ONNX."""
+    extra = "[onnx]" if onnx else ""
+    return f"roost-sklearn{extra}>={metadata.version('roost-sklearn')}"
 
 
 def _step(message: str) -> None:

@@ -12,8 +12,9 @@ class Adapter(SklearnAdapter):
 
 The subclass's identity (name, version, task, input schema, outputs,
 description) is read from the card beside its module when the class is
-defined; `load()` checks the artifact's sha256 and opens it with the card's
-trusted types; `predict()` computes only the outputs a request needs.
+defined; `load()` opens the card's engine (`sklearn` or `onnx`), each file
+checked against its sha256, the skops artifact with the card's trusted
+types; `predict()` computes only the outputs a request needs.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class SklearnAdapter(ModelAdapter):
         cls.description = card.description
 
     def load(self) -> None:
-        """Check the artifact's sha256, then open it with the card's engine.
+        """Open the card's engine, each file checked against its sha256.
 
         Raises:
             AdapterError: the artifact is missing, altered or cannot load.
@@ -70,8 +71,9 @@ class SklearnAdapter(ModelAdapter):
             return
         card = self.card
         try:
-            artifact = self._package_file(card.artifact).read_bytes()
-            self._engine = open_engine(card, artifact)
+            self._engine = open_engine(
+                card, lambda name: self._package_file(name).read_bytes()
+            )
         except (OSError, ValueError) as exc:
             raise AdapterError(str(exc)) from exc
 
