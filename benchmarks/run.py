@@ -1,7 +1,7 @@
 """Benchmark roost against the seed's stack, MLServer and the floors.
 
     python benchmarks/run.py [--quick] [--duration S] [--connections N]
-        [--servers roost,roost-unpinned,roost-pipeline,seed,mlserver,floor]
+        [--servers roost,roost-whole,roost-unpinned,roost-pipeline,seed,mlserver,floor]
         [--sizes 1,10,100,1000] [--rounds N] [--quiet-wait S]
         [--write benchmarks/RESULTS.md]
 

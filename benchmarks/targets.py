@@ -105,6 +105,14 @@ INFO_RATIOS = (
         "roost (unpinned workers) / seed stack, 1000 records",
         _ratio("roost-unpinned", "seed", 1000),
     ),
+    (
+        "roost, whole rows / exact inputs, 1 record",
+        _ratio("roost-whole", "roost", 1),
+    ),
+    (
+        "roost, whole rows / exact inputs, 1000 records",
+        _ratio("roost-whole", "roost", 1000),
+    ),
     ("roost / MLServer, 100 records", _ratio("roost", "mlserver", 100)),
     ("roost / floor, 1 record", _ratio("roost", "floor", 1)),
 )

@@ -5,11 +5,13 @@ the house-prices adapter; the driver itself needs only the standard library):
 
     python benchmarks/workload.py --model-dir DIR --out DIR --sizes 1,10,100,1000
 
-For every size N it writes two bodies holding the same first N valid houses of
-the packaged test.csv (the 24 model inputs, missing values as null):
-`roost-N.json`, a JSON list of records (roost's and the seed's
-`/v1/predict/regression`), and `v2-N.json`, an Open Inference Protocol (V2)
-request with the pandas content type (MLServer). It then times, best of
+For every size N it writes three bodies holding the same first N valid houses
+of the packaged test.csv (missing values as null): `roost-N.json`, a JSON list
+of records of the 24 model inputs (roost's and the seed's
+`/v1/predict/regression`), `whole-N.json`, the same houses as whole rows (all
+80 columns of test.csv: roost ignores the ones it does not read), and
+`v2-N.json`, an Open Inference Protocol (V2) request with the pandas content
+type (MLServer). It then times, best of
 several repeats, the adapter's own `predict` (compiled and pipeline engines)
 on the frame roost's validator builds from those rows, and the bare
 scikit-learn `pipeline.predict` on `pd.DataFrame(rows)` as the seed's API
@@ -59,16 +61,35 @@ def _json_value(var: str, value: Any) -> Any:
     return str(value)
 
 
-def valid_houses() -> list[Record]:
-    """Return every test.csv house that passes the adapter's input schema."""
-    frame = load_dataset("test.csv")[list(config.FEATURES)]
+def _raw_value(value: Any) -> Any:
+    """Return a CSV value as JSON takes it: NaN as null, numpy scalars as Python."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def valid_rows() -> tuple[list[Record], list[Record]]:
+    """Return every test.csv house that passes the adapter's input schema.
+
+    Each twice: its model inputs alone, and its whole row (every column of
+    test.csv, the inputs typed as in the first).
+    """
+    frame = load_dataset("test.csv")
     validator = Validator(INPUT_SCHEMA)
-    houses = []
+    houses, whole = [], []
     for row in frame.to_dict(orient="records"):
         record = {var: _json_value(var, row[var]) for var in config.FEATURES}
         if validator.validate(record):
             houses.append(record)
-    return houses
+            whole.append(
+                {key: _raw_value(value) for key, value in row.items()} | record
+            )
+    return houses, whole
+
+
+def valid_houses() -> list[Record]:
+    """Return the model inputs of every test.csv house the input schema takes."""
+    return valid_rows()[0]
 
 
 def v2_request(records: Sequence[Record]) -> dict[str, Any]:
@@ -165,13 +186,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
-    houses = valid_houses()
+    houses, whole = valid_rows()
     if max(sizes) > len(houses):
         parser.error(f"only {len(houses)} valid houses in test.csv")
     args.out.mkdir(parents=True, exist_ok=True)
     for size in sizes:
         rows = houses[:size]
         (args.out / f"roost-{size}.json").write_text(json.dumps(rows))
+        (args.out / f"whole-{size}.json").write_text(json.dumps(whole[:size]))
         (args.out / f"v2-{size}.json").write_text(json.dumps(v2_request(rows)))
     summary = time_predictions(args.model_dir, houses, sizes, args.repeats)
     summary["valid_houses"] = len(houses)
