@@ -336,14 +336,14 @@ def package_engines(roost_python: Path, onnx: Row) -> tuple[dict[str, Path], str
     """
     offered = engines_offered(roost_python)
     if offered is None:
-        onnx.failure = "not available: `roost package` has no --engine option"
+        onnx.failure = "`roost package` has no --engine option"
         fact = (
             "`roost package` has no --engine option here: one wheel, its "
             "default engine (scikit-learn); no ONNX row"
         )
         return {"sklearn": package(roost_python, PACKAGED_DIR, None)}, fact
     if "onnx" not in offered:
-        onnx.failure = "not available: `roost package --engine` offers no onnx"
+        onnx.failure = "`roost package --engine` offers no onnx"
     sites = {
         engine: package(roost_python, PACKAGED_DIR, engine)
         for engine in ("sklearn", "onnx")

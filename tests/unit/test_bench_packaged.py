@@ -118,7 +118,7 @@ class TestTargets:
 
     def test_missing_engine_is_not_available(self) -> None:
         """No ONNX wheel: its rows say why, the sklearn rows still report."""
-        why = "not available: `roost package` has no --engine option"
+        why = "`roost package` has no --engine option"
         lines = target_lines(_report(why, on=1600, off=1000, merged=3))
         onnx = [line for line in lines if "roost-onnx /" in line]
         assert len(onnx) == 3
