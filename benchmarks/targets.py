@@ -110,6 +110,10 @@ INFO_RATIOS = (
         _ratio("roost-whole", "roost", 1),
     ),
     (
+        "roost, whole rows / exact inputs, 100 records",
+        _ratio("roost-whole", "roost", 100),
+    ),
+    (
         "roost, whole rows / exact inputs, 1000 records",
         _ratio("roost-whole", "roost", 1000),
     ),
