@@ -49,7 +49,7 @@ RUN pip install --no-cache-dir --no-index --find-links /wheels /wheels/*.whl \
 # /models, owned by root and read-only for the serving user (roost writes them 0600,
 # hence the chmod). To serve artifacts from a volume instead, mount it at /models
 # (deploy/README.md); `--build-arg TRAIN_ADAPTERS=` then skips training here.
-ARG TRAIN_ADAPTERS="house-prices"
+ARG TRAIN_ADAPTERS="house-prices house-price-band"
 RUN for adapter in ${TRAIN_ADAPTERS}; do roost train "${adapter}" || exit 1; done \
     && mkdir -p /models \
     && chmod -R a+rX /models

@@ -10,9 +10,12 @@ TRAINABLE := $(filter-out adapters/sklearn/pyproject.toml,$(ADAPTERS))
 SERVE_STAMP := $(VENV)/.serve-installed
 TEST_STAMP := $(VENV)/.test-installed
 FIXTURE_STAMP := $(VENV)/.fixtures-installed
-# The test adapters the unit tests serve. roost-fixture-late is left out: an
-# integration test installs and uninstalls it itself.
-FIXTURES := $(filter-out %/roost-fixture-late/,$(dir $(wildcard tests/fixtures/*/pyproject.toml)))
+# The test adapters the unit tests serve. roost-fixture-late, -late-faulty,
+# -late-fatal and -slow-start are left out: integration tests install and
+# uninstall them themselves, in environments of their own.
+LATE_FIXTURES := %/roost-fixture-late/ %/roost-fixture-late-faulty/ \
+	%/roost-fixture-late-fatal/ %/roost-fixture-slow-start/
+FIXTURES := $(filter-out $(LATE_FIXTURES),$(dir $(wildcard tests/fixtures/*/pyproject.toml)))
 FIXTURE_SOURCES := $(wildcard tests/fixtures/*/pyproject.toml tests/fixtures/*/src/*/*.py)
 # roost-client, its own distribution; the tests call servers through it.
 CLIENT := client/
@@ -100,8 +103,8 @@ bench-packaged: $(SERVE_STAMP)  ## a `roost package`d pipeline: roost's engines 
 	$(ENSURE_WRK)
 	$(BIN)/python benchmarks/packaged.py --roost-python $(BIN)/python $(PACKAGED_ARGS)
 
-bench-batch: $(TEST_STAMP)  ## roost predict, local vs Dask on ~2M rows -> benchmarks/RESULTS-batch.md
-	$(BIN)/python benchmarks/batch.py --repeat 2
+bench-batch: $(TEST_STAMP)  ## roost predict, local vs Dask and the floor, 1M rows -> benchmarks/RESULTS-batch.md
+	$(BIN)/python benchmarks/batch.py --repeat 3
 
 clean:
 	rm -rf $(VENV) .tox build dist *.egg-info

@@ -7,6 +7,7 @@ sign in every pair. Usage (with roost's interpreter):
 
     .venv/bin/python benchmarks/ab.py --b ROOST_REQUEST_DEADLINE=0
     .venv/bin/python benchmarks/ab.py --b ROOST_MAX_IN_FLIGHT=1 --sizes 1,1000
+    .venv/bin/python benchmarks/ab.py --body rows --sizes 1,100,1000
     .venv/bin/python benchmarks/ab.py --packaged --connections 32 --sizes 1 \
         --a ROOST_BATCH_MAX_ROWS=1 --b ROOST_BATCH_MAX_ROWS=64 ...
 
@@ -54,6 +55,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--a", action="append", default=[], metavar="VAR=VALUE")
     parser.add_argument("--b", action="append", default=[], metavar="VAR=VALUE")
     parser.add_argument("--sizes", default="1,1000", help="records per request")
+    parser.add_argument(
+        "--body",
+        choices=("roost", "rows"),
+        default="roost",
+        help="records of the 24 model inputs (roost) or whole test.csv rows (rows)",
+    )
     parser.add_argument("--pairs", type=int, default=5, help="A/B runs per size")
     parser.add_argument("--duration", type=float, default=4.0, help="s per run")
     parser.add_argument("--connections", type=int, default=8)
@@ -92,13 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start A and B, alternate wrk runs on each, print the comparison."""
     args = parse_args(argv)
     if args.packaged:
-        payload_dir, prefix, args.path = PACKAGED_DIR, "exact", ROOST_PATH
+        # The packaged scenario's names of the same two kinds of body.
+        prefix = {"roost": "exact", "rows": "whole"}[args.body]
+        payload_dir, args.path = PACKAGED_DIR, ROOST_PATH
         fit(args)
         site = package_engines(args.roost_python, Row("onnx", "onnx"))[0]["sklearn"]
         model_dir = PACKAGED_DIR / "models"
         model_dir.mkdir(exist_ok=True)
     else:
-        payload_dir, prefix, args.path = WORK_DIR / "payloads", "roost", SEED_ROUTE
+        payload_dir, prefix, args.path = WORK_DIR / "payloads", args.body, SEED_ROUTE
         prepare_workload(args, payload_dir)
         model_dir = args.model_dir.resolve()
     ctx = Context(args.roost_python, model_dir, WORK_DIR, args.workers, {})

@@ -4,12 +4,12 @@
 |---|---|
 | `roost` | `roost serve` (gunicorn gthread), house-prices' compiled engine |
 | `roost-batched` | the same with the README's micro-batching settings |
-| `roost-whole` | `roost`, sent whole test.csv rows (80 columns) instead of the inputs |
 | `roost-unpinned` | the same with `ROOST_CPU_AFFINITY=off`: the kernel places workers |
 | `roost-pipeline` | the same with `engine=pipeline`: the unmodified pipeline |
 | `seed` | the seed's stack re-created: Flask + marshmallow on gunicorn sync workers |
 | `mlserver` | MLServer 1.7.1's scikit-learn runtime on the same pickled pipeline |
 | `floor` | Falcon on roost's gunicorn options: parse the body, answer a constant |
+| `roost-rows`, `seed-rows` | `roost` and `seed` sent whole rows (79 fields, 24 read) |
 
 All load the one artifact `roost train house-prices` wrote in the model folder.
 """
@@ -201,8 +201,8 @@ class ServerSpec:
     name: str
     label: str
     predict_path: str
-    #: "roost" (a JSON list of records of the model's inputs), "whole" (the
-    #: same houses as whole test.csv rows) or "v2" (an Open Inference request).
+    #: "roost" (a JSON list of records of the model's inputs), "rows" (the
+    #: same houses as whole rows) or "v2" (an Open Inference request).
     body: str
     #: Baseline venv it runs in (None: roost's own).
     venv: str | None
@@ -230,15 +230,6 @@ SERVERS: dict[str, ServerSpec] = {
             "roost",
             None,
             _roost("compiled", **BATCHING),
-            _seed_prices,
-        ),
-        ServerSpec(
-            "roost-whole",
-            "roost (compiled, whole rows)",
-            SEED_ROUTE,
-            "whole",
-            None,
-            _roost("compiled"),
             _seed_prices,
         ),
         ServerSpec(
@@ -279,6 +270,24 @@ SERVERS: dict[str, ServerSpec] = {
         ),
         ServerSpec(
             "floor", "floor: Falcon, constant", SEED_ROUTE, "roost", None, _floor, None
+        ),
+        ServerSpec(
+            "roost-rows",
+            "roost (compiled engine), whole rows",
+            SEED_ROUTE,
+            "rows",
+            None,
+            _roost("compiled"),
+            _seed_prices,
+        ),
+        ServerSpec(
+            "seed-rows",
+            "seed stack (Flask+marshmallow), whole rows",
+            SEED_ROUTE,
+            "rows",
+            "seed",
+            _seed,
+            _seed_prices,
         ),
     )
 }

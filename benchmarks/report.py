@@ -48,8 +48,11 @@ def _table(report: Report) -> list[str]:
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in report.sizes:
-        roost = rate(report, "roost", size)
         for run in report.runs:
+            # NOTE: servers sent whole rows are compared with roost sent them.
+            roost = rate(
+                report, "roost-rows" if run.name.endswith("-rows") else "roost", size
+            )
             cell = run.cells.get(size)
             if run.failure or cell is None:
                 reason = run.failure.splitlines()[0][:60] if run.failure else "-"
@@ -187,7 +190,8 @@ def render(report: Report) -> str:
         "req/s counts 2xx answers only; errors are non-2xx answers plus socket "
         "errors; server CPU is the master's and workers' user+system time over "
         "the run divided by the requests; *roost is Nx* is roost's req/s over "
-        "this row's; *other load* is the share of the machine's CPU used by "
+        "this row's (for the whole-row servers, roost's sent whole rows); "
+        "*other load* is the share of the machine's CPU used by "
         "processes other than the server and wrk during the run (noise).",
         "\n".join(_table(report)),
         "## 1 record, 1 connection",

@@ -1,7 +1,7 @@
 """Benchmark roost against the seed's stack, MLServer and the floors.
 
     python benchmarks/run.py [--quick] [--duration S] [--connections N]
-        [--servers roost,roost-whole,roost-unpinned,roost-pipeline,seed,mlserver,floor]
+        [--servers roost,roost-unpinned,roost-pipeline,seed,mlserver,floor]
         [--sizes 1,10,100,1000] [--rounds N] [--quiet-wait S]
         [--write benchmarks/RESULTS.md]
 
@@ -91,7 +91,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--model-dir",
         type=Path,
         default=WORK_DIR / "models",
-        help="where the house-prices artifact is trained if missing",
+        help="where the bundled adapters' artifacts are trained if missing",
     )
     parser.add_argument(
         "--quiet-wait",
@@ -147,21 +147,29 @@ def _run_json(command: list[str], env: dict[str, str], timeout: float) -> Any:
 
 
 def prepare_workload(args: argparse.Namespace, payload_dir: Path) -> dict[str, Any]:
-    """Train the artifact if missing, write the bodies, time predict in process."""
+    """Train the artifacts if missing, write the bodies, time predict in process.
+
+    roost serves every installed adapter and is ready only once each has
+    loaded, so every bundled model is trained, as `make train` does (not
+    roost-sklearn, the runtime of packaged models: nothing to train).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROOST_")}
     env["ROOST_MODEL_DIR"] = str(args.model_dir)
-    train = ["train", "house-prices", "--if-missing"]
-    trained = subprocess.run(  # noqa: S603 - roost's own command line
-        [str(args.roost_python), "-m", "roost.core.cli", *train],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
-    if trained.returncode != 0:
-        raise SystemExit(f"roost train failed:\n{trained.stderr[-2000:]}")
-    _log(trained.stdout.strip().splitlines()[-1] if trained.stdout.strip() else "")
+    projects = sorted(REPO_DIR.glob("adapters/*/pyproject.toml"))
+    trainable = [path.parent.name for path in projects]
+    for name in (name for name in trainable if name != "sklearn"):
+        train = ["train", name, "--if-missing"]
+        trained = subprocess.run(  # noqa: S603 - roost's own command line
+            [str(args.roost_python), "-m", "roost.core.cli", *train],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            check=False,
+        )
+        if trained.returncode != 0:
+            raise SystemExit(f"roost train failed:\n{trained.stderr[-2000:]}")
+        _log(trained.stdout.strip().splitlines()[-1] if trained.stdout.strip() else "")
     _log("building payloads and timing predict in process ...")
     command = [str(args.roost_python), str(BENCH_DIR / "workload.py")]
     command += ["--model-dir", str(args.model_dir), "--out", str(payload_dir)]
@@ -312,7 +320,8 @@ def facts(
         "gthread (roost's options and default threads, ROOST_PROFILE=production), "
         f"seed on gunicorn sync, MLServer parallel_workers={args.workers}",
         "payloads": f"{', '.join(map(str, args.sizes))} records: the first valid "
-        f"houses of test.csv ({timing['valid_houses']} valid), the 24 model inputs",
+        f"houses of test.csv ({timing['valid_houses']} valid), the 24 model inputs "
+        "(whole rows: test.csv's 79 columns but Id)",
         "in-process timing": f"fastest of {args.repeats} loops of ~0.05 s each "
         "(wall time in the table; CPU time for the overhead)",
         "roost venv": f"{ctx.roost_python.parent.parent} ({python_version}): "

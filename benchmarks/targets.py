@@ -81,6 +81,27 @@ TARGETS = (
     ),
     Target("framework overhead, 100 records", _overhead(100), 3.0, False, " ms"),
     Target("p50 latency, 1 record, 1 connection", _single_p50, 2.0, False, " ms"),
+    Target(
+        "whole rows, 1 record: roost req/s / seed stack req/s",
+        _ratio("roost-rows", "seed-rows", 1),
+        30,
+        True,
+        "x",
+    ),
+    Target(
+        "whole rows, 100 records: roost rows/s / seed stack rows/s",
+        _ratio("roost-rows", "seed-rows", 100),
+        20,
+        True,
+        "x",
+    ),
+    Target(
+        "whole rows, 1000 records: roost rows/s / seed stack rows/s",
+        _ratio("roost-rows", "seed-rows", 1000),
+        20,
+        True,
+        "x",
+    ),
 )
 
 #: Ratios printed for information: the framework's own gain, and MLServer.
@@ -105,20 +126,12 @@ INFO_RATIOS = (
         "roost (unpinned workers) / seed stack, 1000 records",
         _ratio("roost-unpinned", "seed", 1000),
     ),
-    (
-        "roost, whole rows / exact inputs, 1 record",
-        _ratio("roost-whole", "roost", 1),
-    ),
-    (
-        "roost, whole rows / exact inputs, 100 records",
-        _ratio("roost-whole", "roost", 100),
-    ),
-    (
-        "roost, whole rows / exact inputs, 1000 records",
-        _ratio("roost-whole", "roost", 1000),
-    ),
     ("roost / MLServer, 100 records", _ratio("roost", "mlserver", 100)),
     ("roost / floor, 1 record", _ratio("roost", "floor", 1)),
+    (
+        "roost, whole rows / roost, model inputs, 1000 records",
+        _ratio("roost-rows", "roost", 1000),
+    ),
 )
 
 

@@ -8,10 +8,10 @@ the house-prices adapter; the driver itself needs only the standard library):
 For every size N it writes three bodies holding the same first N valid houses
 of the packaged test.csv (missing values as null): `roost-N.json`, a JSON list
 of records of the 24 model inputs (roost's and the seed's
-`/v1/predict/regression`), `whole-N.json`, the same houses as whole rows (all
-80 columns of test.csv: roost ignores the ones it does not read), and
-`v2-N.json`, an Open Inference Protocol (V2) request with the pandas content
-type (MLServer). It then times, best of
+`/v1/predict/regression`), `rows-N.json`, the same houses as whole rows, as the
+seed's own client posts them (test.csv's 79 columns but Id, the 24 inputs
+typed as in `roost-N.json`), and `v2-N.json`, an Open Inference Protocol (V2)
+request with the pandas content type (MLServer). It then times, best of
 several repeats, the adapter's own `predict` (compiled and pipeline engines)
 on the frame roost's validator builds from those rows, and the bare
 scikit-learn `pipeline.predict` on `pd.DataFrame(rows)` as the seed's API
@@ -61,35 +61,24 @@ def _json_value(var: str, value: Any) -> Any:
     return str(value)
 
 
-def _raw_value(value: Any) -> Any:
-    """Return a CSV value as JSON takes it: NaN as null, numpy scalars as Python."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def valid_rows() -> tuple[list[Record], list[Record]]:
+def valid_houses() -> tuple[list[Record], list[Record]]:
     """Return every test.csv house that passes the adapter's input schema.
 
-    Each twice: its model inputs alone, and its whole row (every column of
-    test.csv, the inputs typed as in the first).
+    Each house twice: its 24 model inputs, and its whole row (every column
+    but Id, as pandas writes it to JSON, the inputs as in the first form).
     """
-    frame = load_dataset("test.csv")
+    table = load_dataset("test.csv").drop(columns=["Id"])
+    whole: list[Record] = json.loads(table.to_json(orient="records"))
     validator = Validator(INPUT_SCHEMA)
-    houses, whole = [], []
-    for row in frame.to_dict(orient="records"):
+    houses, rows = [], []
+    for row, raw in zip(
+        table[list(config.FEATURES)].to_dict(orient="records"), whole, strict=True
+    ):
         record = {var: _json_value(var, row[var]) for var in config.FEATURES}
         if validator.validate(record):
             houses.append(record)
-            whole.append(
-                {key: _raw_value(value) for key, value in row.items()} | record
-            )
-    return houses, whole
-
-
-def valid_houses() -> list[Record]:
-    """Return the model inputs of every test.csv house the input schema takes."""
-    return valid_rows()[0]
+            rows.append({**raw, **record})
+    return houses, rows
 
 
 def v2_request(records: Sequence[Record]) -> dict[str, Any]:
@@ -186,15 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
-    houses, whole = valid_rows()
+    houses, rows = valid_houses()
     if max(sizes) > len(houses):
         parser.error(f"only {len(houses)} valid houses in test.csv")
     args.out.mkdir(parents=True, exist_ok=True)
     for size in sizes:
-        rows = houses[:size]
-        (args.out / f"roost-{size}.json").write_text(json.dumps(rows))
-        (args.out / f"whole-{size}.json").write_text(json.dumps(whole[:size]))
-        (args.out / f"v2-{size}.json").write_text(json.dumps(v2_request(rows)))
+        first = houses[:size]
+        (args.out / f"roost-{size}.json").write_text(json.dumps(first))
+        (args.out / f"rows-{size}.json").write_text(json.dumps(rows[:size]))
+        (args.out / f"v2-{size}.json").write_text(json.dumps(v2_request(first)))
     summary = time_predictions(args.model_dir, houses, sizes, args.repeats)
     summary["valid_houses"] = len(houses)
     json.dump(summary, sys.stdout)

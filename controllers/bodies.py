@@ -115,7 +115,8 @@ def wants_partial(req: falcon.Request) -> bool:
 def requested_outputs(req: falcon.Request) -> list[str] | None:
     """Read the `outputs` query parameter: output names, comma-separated.
 
-    Absent or empty means every declared output.
+    The parameter may also be repeated. Absent or empty means every
+    declared output.
     """
     values = req.get_param_as_list("outputs", default=None) or []
     chosen = [

@@ -7,6 +7,7 @@ import falcon
 from roost.controllers.bodies import read_json_bytes, requested_outputs, wants_partial
 from roost.controllers.model_headers import name_the_model
 from roost.core.serving.dataplane import DataPlane
+from roost.core.serving.traffic import ROUTING_KEY_HEADER
 from roost.views.models import (
     render_model,
     render_model_summary,
@@ -63,6 +64,9 @@ class PredictResource:
     ) -> None:
         partial = wants_partial(req)
         outputs = requested_outputs(req)
+        version = self._dataplane.route(
+            name, version, req.get_header(ROUTING_KEY_HEADER)
+        )
         raw = read_json_bytes(req, self._dataplane.limits)
         batch = self._dataplane.decode_records(raw, name, version)
         req.context.model = name
@@ -83,10 +87,14 @@ class RegressionCompatResource:
         """Predict valid rows; list invalid ones under `errors` (status 200)."""
         raw = read_json_bytes(req, self._dataplane.limits)
         dataplane = self._dataplane
-        batch = dataplane.decode_records(
-            raw, dataplane.regression_model_or_none(), allow_envelope=False
+        name = dataplane.regression_model_or_none()
+        version = (
+            None
+            if name is None
+            else dataplane.route(name, None, req.get_header(ROUTING_KEY_HEADER))
         )
+        batch = dataplane.decode_records(raw, name, version, allow_envelope=False)
         name = req.context.model = dataplane.regression_model()
-        result = dataplane.predict(name, batch, partial=True)
+        result = dataplane.predict(name, batch, version, partial=True)
         name_the_model(req, resp, result.name, result.version)
         resp.media = render_regression_compat(result)

@@ -16,6 +16,7 @@ from roost.controllers.model_headers import name_the_model
 from roost.core.errors import BadRequestError
 from roost.core.serving import content_types, tensors
 from roost.core.serving.dataplane import DataPlane
+from roost.core.serving.traffic import ROUTING_KEY_HEADER
 from roost.views.v2 import (
     output_tensors,
     pack_binary,
@@ -128,6 +129,9 @@ class InferResource:
         self, req: falcon.Request, resp: falcon.Response, name: str, version: str | None
     ) -> None:
         """Decode the tensors into a batch, predict as v1 does, encode outputs."""
+        version = self._dataplane.route(
+            name, version, req.get_header(ROUTING_KEY_HEADER)
+        )
         entry = self._dataplane.registry.lookup_ready(name, version)
         request = read_inference_request(req, self._dataplane.limits)
         schema = entry.adapter_class.input_schema if entry.adapter_class else {}

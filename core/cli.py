@@ -1,10 +1,11 @@
-"""The `roost` command: serve, models, train, compare, batch-score, keys, package."""
+"""The `roost` command: serving, models, batch scoring, drift, keys, packaging."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import importlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from roost.core.contract import artifacts
 from roost.core.contract.adapter import TASKS, VERSION_FROM_ARTIFACT, AdapterContext
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import ArtifactError, RoostError
+from roost.core.runtime.control.commands import reload_server, stop_server
+from roost.core.runtime.control.pidfile import pidfile_of
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
 from roost.core.security.key_file import load_ring
@@ -41,6 +44,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, help="gunicorn worker processes")
     serve.add_argument("--threads", type=int, help="threads per worker")
+    _add_control(
+        commands,
+        "reload",
+        "start new workers (adapters discovered anew), wait until they are "
+        "ready, then retire the old ones",
+        "seconds to wait for the new workers (default: 120)",
+    )
+    _add_control(
+        commands,
+        "stop",
+        "stop the server gracefully: accepted requests finish",
+        "seconds to wait for it to exit (default: ROOST_GRACEFUL_TIMEOUT + 30)",
+    )
 
     commands.add_parser("models", help="list installed adapters and whether they load")
 
@@ -54,9 +70,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_diff(commands)
     _add_predict(commands)
+    _add_drift(commands)
     add_keys_parser(commands)
     _add_package(commands)
     return parser
+
+
+def _add_control(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    timeout_help: str,
+) -> None:
+    """Add a command that finds a running server through its pidfile."""
+    command = commands.add_parser(name, help=summary, description=summary + ".")
+    command.add_argument(
+        "--port", type=int, help="the server's port, naming its default pidfile"
+    )
+    command.add_argument(
+        "--pidfile", type=Path, help="the server's pidfile (default: ROOST_PIDFILE)"
+    )
+    command.add_argument("--timeout", type=float, help=timeout_help)
 
 
 def _add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -146,6 +180,32 @@ def _add_predict(
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _add_drift(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    drift = commands.add_parser(
+        "drift",
+        help="compare a payload log's inputs with the adapter's reference rows",
+        description="Bin each input feature as roost_feature_drift does and print "
+        "its population stability index against the adapter's reference rows: "
+        "below 0.1 stable, 0.1 to 0.25 moderate, above 0.25 a shift.",
+    )
+    drift.add_argument("name", help="adapter name, e.g. house-prices")
+    drift.add_argument(
+        "--log",
+        type=Path,
+        action="append",
+        required=True,
+        help="a payload log file (JSON lines); repeat for several files",
+    )
+    drift.add_argument(
+        "--version",
+        help="the version whose reference rows and log lines count "
+        "(default: the newest installed; log lines of every version)",
+    )
+    drift.add_argument(
+        "--html", type=Path, metavar="OUT", help="also write an HTML report here"
+    )
+
+
 def _add_package(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
@@ -229,6 +289,35 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # A broken key file stops `roost serve` here, not each worker.
         load_ring(settings.api_keys_file)
     RoostServer(settings.replace(**changes)).run()
+    return 0
+
+
+def _pidfile(settings: Settings, args: argparse.Namespace) -> Path:
+    if args.pidfile is not None:
+        return Path(args.pidfile)
+    if args.port is not None:
+        settings = settings.replace(port=args.port)
+    return pidfile_of(settings, os.environ)
+
+
+def _timeout(args: argparse.Namespace, default: float) -> float:
+    if args.timeout is None:
+        return default
+    if args.timeout <= 0:
+        raise ValueError(f"--timeout must be positive, got {args.timeout}")
+    return float(args.timeout)
+
+
+def _reload(settings: Settings, args: argparse.Namespace) -> int:
+    outcome = reload_server(_pidfile(settings, args), _timeout(args, 120.0))
+    print(outcome.render())
+    return 0
+
+
+def _stop(settings: Settings, args: argparse.Namespace) -> int:
+    timeout = _timeout(args, settings.graceful_timeout + 30.0)
+    pid = stop_server(_pidfile(settings, args), timeout)
+    print(f"stopped: the server (PID {pid}) has exited")
     return 0
 
 
@@ -363,6 +452,24 @@ def _diff(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def _drift(settings: Settings, args: argparse.Namespace) -> int:
+    from roost.core.monitoring.drift_report import render_html  # noqa: PLC0415
+    from roost.core.monitoring.payload_drift import run_drift  # noqa: PLC0415
+
+    try:
+        report = run_drift(_discover(settings), args.name, args.log, args.version)
+    except OSError as exc:
+        raise ValueError(f"cannot read the payload log: {exc}") from exc
+    print(report.render())
+    if args.html is not None:
+        try:
+            args.html.write_text(render_html(report), encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot write the report: {exc}") from exc
+        print(f"report       {args.html}")
+    return 0
+
+
 def _batch_job(settings: Settings, args: argparse.Namespace) -> BatchJob:
     from roost.core.batch.job import BatchJob  # noqa: PLC0415 - batch modules on use
 
@@ -424,15 +531,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "package":  # reads no settings: it builds, serves nothing
         return _package(args)
     settings = Settings.from_env()
-    commands: dict[str, Callable[[], int]] = {
-        "serve": lambda: _serve(settings, args),
-        "models": lambda: _models(settings),
-        "diff": lambda: _diff(settings, args),
-        "predict": lambda: _predict(settings, args),
-        "keys": lambda: run_keys(settings.api_keys_file, args),
-        "train": lambda: _train(settings, args),
+    commands: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "serve": _serve,
+        "reload": _reload,
+        "stop": _stop,
+        "models": lambda settings, _args: _models(settings),
+        "diff": _diff,
+        "predict": _predict,
+        "train": _train,
+        "keys": lambda settings, args: run_keys(settings.api_keys_file, args),
+        "drift": _drift,
     }
-    return commands[args.command]()
+    return commands[args.command](settings, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

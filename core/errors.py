@@ -20,6 +20,7 @@ __all__ = [
     "PredictionError",
     "RequestValidationError",
     "RoostError",
+    "ServerControlError",
 ]
 
 #: Record index -> field name -> reasons.
@@ -164,3 +165,9 @@ class ArtifactError(RoostError):
     """A trained artifact is missing, unreadable or fails its checksum."""
 
     title = "Artifact error"
+
+
+class ServerControlError(RoostError):
+    """A running server cannot be found from its pidfile, or did not obey."""
+
+    title = "Server control failed"

@@ -22,6 +22,14 @@ pytest.register_assert_rewrite("batch_sample")
 
 #: Entry-point group of the test adapters under tests/fixtures/.
 TESTING_NAMESPACE = "roost.adapters.testing"
+#: The bundled adapters with a model of their own to train, named as their
+#: folders under adapters/, as `make train` names them: roost-sklearn
+#: (adapters/sklearn) is the runtime of packaged models, nothing to train.
+TRAINABLE_ADAPTERS = sorted(
+    project.parent.name
+    for project in (Path(__file__).parents[1] / "adapters").glob("*/pyproject.toml")
+    if project.parent.name != "sklearn"
+)
 
 
 @pytest.fixture
@@ -46,18 +54,32 @@ def client(testing_settings: Settings) -> falcon.testing.TestClient:
 
 
 @pytest.fixture(scope="session")
-def house_prices_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A model folder holding the house-prices artifact, trained by `roost train`."""
-    model_dir = tmp_path_factory.mktemp("house-prices-models")
-    subprocess.run(
-        roost_command("train", "house-prices"),
-        env=roost_env(ROOST_MODEL_DIR=model_dir, ROOST_PROFILE="testing"),
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def bundled_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A model folder as `make serve` leaves it: every bundled model trained.
+
+    `roost train` fits each folder under adapters/, so a server of the
+    installed adapters is ready.
+    """
+    model_dir = tmp_path_factory.mktemp("bundled-models")
+    for name in TRAINABLE_ADAPTERS:
+        subprocess.run(
+            roost_command("train", name),
+            env=roost_env(ROOST_MODEL_DIR=model_dir, ROOST_PROFILE="testing"),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     yield model_dir
+
+
+@pytest.fixture(scope="session")
+def house_prices_model_dir(bundled_model_dir: Path) -> Path:
+    """A model folder holding the house-prices artifact, trained by `roost train`.
+
+    The other bundled adapters are trained there too, as `make serve` does.
+    """
+    return bundled_model_dir
 
 
 @pytest.fixture(scope="module")

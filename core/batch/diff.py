@@ -345,6 +345,27 @@ def _reference_records(
     return records, f"{adapter.name}.reference_data()"
 
 
+def _installed_version(
+    registry: Registry, name: str, spec: str
+) -> tuple[type[ModelAdapter], AdapterContext] | None:
+    """Return the class and context of `spec`, an installed untrained version.
+
+    A packaged model's version carries its own artifact; a trainable
+    adapter's versions are found in the model folder instead (None).
+    """
+    if Path(spec).expanduser().exists():
+        return None
+    try:
+        entry = registry.lookup(name, spec)
+    except AdapterNotFoundError:
+        return None
+    if entry.adapter_class is None or entry.context is None:
+        return None
+    if entry.adapter_class.supports_training():
+        return None  # trained artifacts live in the model folder: resolved there
+    return entry.adapter_class, entry.context
+
+
 def run_diff(
     registry: Registry,
     name: str,
@@ -365,6 +386,21 @@ def run_diff(
     if entry.adapter_class is None or entry.context is None or entry.version is None:
         raise DiffError(f"adapter {name!r} is broken: {entry.error}")
     context = entry.context
+    installed = _installed_version(registry, name, baseline)
+    if installed is not None:
+        # A version installed as its own package (a packaged model) brings
+        # its artifact along: compare against that adapter as installed.
+        candidate = Scorer(entry.adapter_class, context)
+        reference = Scorer(installed[0], installed[1])
+        records, source = _reference_records(candidate.adapter, data)
+        return compare(
+            candidate,
+            reference,
+            records,
+            source=source,
+            tolerance=tolerance,
+            min_agreement=min_agreement,
+        )
     model_dir, base_version = resolve_baseline(
         name, baseline, context.model_dir, entry.version
     )

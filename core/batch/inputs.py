@@ -45,10 +45,10 @@ __all__ = [
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 #: Bytes pyarrow's CSV reader parses at a time.
 CSV_BLOCK_BYTES = 8 << 20
-_INTEGER_TEXT = r"^-?[0-9]{1,15}$"
-_DECIMAL_TEXT = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+INTEGER_TEXT = r"^-?[0-9]{1,15}$"
+DECIMAL_TEXT = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 #: Longer number texts are left to validation, which refuses them.
-_MAX_NUMBER_TEXT = 100
+MAX_NUMBER_TEXT = 100
 
 
 class BatchInputError(ValueError):
@@ -173,7 +173,17 @@ def iter_batches(
 
     wanted = [*columns, id_column] if id_column else list(columns)
     if piece.format == "parquet":
-        parquet = pq.ParquetFile(piece.path)
+        schema = pq.read_schema(piece.path)
+        # NOTE: labels stay dictionaries: each distinct one is decoded and
+        # checked once, not once per row.
+        labels = [
+            field.name
+            for field in schema
+            if field.name in columns
+            and field.name != id_column
+            and str(field.type) in {"string", "large_string"}
+        ]
+        parquet = pq.ParquetFile(piece.path, read_dictionary=labels)
         present = _present(parquet.schema_arrow.names, wanted)
         _check_id(piece.path, present, id_column)
         if not piece.row_groups:
@@ -219,10 +229,10 @@ def _numbers_from_text(array: pa.Array, kind: str) -> list[Any] | None:
     import pyarrow.compute as pc  # noqa: PLC0415
 
     integer = kind == "integer"
-    pattern = _INTEGER_TEXT if integer else _DECIMAL_TEXT
+    pattern = INTEGER_TEXT if integer else DECIMAL_TEXT
     matches = pc.fill_null(pc.match_substring_regex(array, pattern), False)
     if not integer:
-        short = pc.less_equal(pc.utf8_length(array), _MAX_NUMBER_TEXT)
+        short = pc.less_equal(pc.utf8_length(array), MAX_NUMBER_TEXT)
         matches = pc.and_(matches, pc.fill_null(short, False))
     hits = pc.sum(matches).as_py() or 0
     if hits == 0:

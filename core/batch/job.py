@@ -12,6 +12,7 @@ errors on the field `_record`.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,13 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from roost.core.batch.arrow_validation import ArrowValidator
 from roost.core.batch.inputs import Piece, iter_batches, to_batch
 from roost.core.batch.outputs import OutputLayout, TableSink
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
 from roost.core.contract.outputs import PREDICTIONS, Output
 from roost.core.errors import AdapterError
-from roost.core.serving.outputs import OutputColumns, predict_outputs
-from roost.core.serving.validation import RECORD_FIELD, RecordValidator
+from roost.core.serving.outputs import (
+    OutputArrays,
+    OutputColumns,
+    predict_arrays,
+    predict_outputs,
+)
+from roost.core.serving.validation import RECORD_FIELD, RecordValidator, ValidatedBatch
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,6 +96,7 @@ class Scorer:
         self.context = context
         self.schema = adapter_class.input_schema
         self.validator = RecordValidator(self.schema)
+        self.arrow_validator = ArrowValidator(self.validator, self.schema)
         self.adapter = adapter_class(context)
         self.adapter.load()
 
@@ -105,35 +113,55 @@ class Scorer:
             ids = pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64))
         else:
             ids = batch.column(id_column)
-        # The data plane's decode and validation; no request limits offline.
-        checked = self.validator.validate_batch(to_batch(batch, self.schema))
+        checked = self.validate(batch)
         problems = dict(checked.problems)
         rows, outputs, refused = self._predict(checked.frame, checked.valid_rows)
         for row, reason in refused.items():
             problems[row] = {RECORD_FIELD: [f"refused by the adapter: {reason}"]}
         id_name = id_column or POSITION_COLUMN
-        predictions = _prediction_table(id_name, ids.take(rows), self.outputs, outputs)
+        predictions = _prediction_table(
+            id_name, ids.take(pa.array(rows, type=pa.int64())), self.outputs, outputs
+        )
         errors = _error_table(id_name, ids, problems)
         return predictions, errors
 
+    def validate(
+        self, batch: pa.RecordBatch, *, columnar: bool = True
+    ) -> ValidatedBatch:
+        """Validate a batch as the online routes validate the same records.
+
+        `columnar` reads the Arrow columns directly where it can
+        (`ArrowValidator`); otherwise, or with it False, the batch becomes
+        the data plane's `InputBatch` first. Both give the same outcome.
+        """
+        if columnar:
+            checked = self.arrow_validator.validate(batch)
+            if checked is not None:
+                return checked
+        # The data plane's decode and validation; no request limits offline.
+        return self.validator.validate_batch(to_batch(batch, self.schema))
+
     def _predict(
         self, frame: pd.DataFrame, rows: Sequence[int]
-    ) -> tuple[list[int], OutputColumns, dict[int, str]]:
+    ) -> tuple[list[int], OutputArrays, dict[int, str]]:
         """Predict `frame`, halving it around rows the adapter refuses."""
         if not rows:
-            return [], {o.name: [] for o in self.outputs}, {}
+            return [], self._no_outputs(), {}
         try:
-            return list(rows), self.predict_frame(frame), {}
+            return list(rows), self.predict_arrays(frame), {}
         except AdapterError as exc:
             if len(rows) == 1:
-                return [], {o.name: [] for o in self.outputs}, {rows[0]: str(exc)}
+                return [], self._no_outputs(), {rows[0]: str(exc)}
         half = len(rows) // 2
         kept, outputs, refused = self._predict(
             frame.iloc[:half].reset_index(drop=True), rows[:half]
         )
         more = self._predict(frame.iloc[half:].reset_index(drop=True), rows[half:])
-        joined = {name: outputs[name] + more[1][name] for name in outputs}
+        joined = {name: _joined(outputs[name], more[1][name]) for name in outputs}
         return kept + more[0], joined, {**refused, **more[2]}
+
+    def _no_outputs(self) -> OutputArrays:
+        return {output.name: [] for output in self.outputs}
 
     @property
     def outputs(self) -> tuple[Output, ...]:
@@ -149,6 +177,43 @@ class Scorer:
         """
         context = self.context
         return predict_outputs(self.adapter, frame, context.name, context.version)
+
+    def predict_arrays(self, frame: pd.DataFrame) -> OutputArrays:
+        """Predict as `predict_frame` does, numbers kept as numpy arrays.
+
+        Raises:
+            AdapterError: the adapter refused the rows.
+            PredictionError: the adapter crashed or miscounted its outputs.
+        """
+        context = self.context
+        return predict_arrays(self.adapter, frame, context.name, context.version)
+
+
+def _joined(
+    first: np.ndarray | list[Any], second: np.ndarray | list[Any]
+) -> np.ndarray | list[Any]:
+    """Join two runs of one output's values (arrays, lists, or an empty list)."""
+    if isinstance(first, list) and isinstance(second, list):
+        return first + second
+    if len(first) == 0:
+        return second
+    if len(second) == 0:
+        return first
+    if isinstance(first, list) or isinstance(second, list):
+        return _plain(first) + _plain(second)
+    return np.concatenate([first, second])
+
+
+def _plain(values: np.ndarray | list[Any]) -> list[Any]:
+    """Values as a JSON-ready list, NaN as None (a list stays as it is)."""
+    if isinstance(values, list):
+        return values
+    plain: list[Any] = values.tolist()
+    if values.dtype.kind != "f":
+        return plain
+    if values.ndim == 2:
+        return [[None if math.isnan(x) else x for x in row] for row in plain]
+    return [None if math.isnan(x) else x for x in plain]
 
 
 def output_columns(outputs: Sequence[Output]) -> list[tuple[str, str, int | None]]:
@@ -177,23 +242,46 @@ def output_columns(outputs: Sequence[Output]) -> list[tuple[str, str, int | None
 
 
 def _prediction_table(
-    id_name: str, ids: pa.Array, declared: Sequence[Output], outputs: OutputColumns
+    id_name: str,
+    ids: pa.Array,
+    declared: Sequence[Output],
+    outputs: OutputColumns | OutputArrays,
 ) -> pa.Table:
     import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
 
     arrays, names = [ids], [id_name]
     kinds = {output.name: output for output in declared}
     for title, name, item in output_columns(declared):
-        values = outputs.get(name, [])
-        if item is not None:
-            values = [None if row is None else row[item] for row in values]
         output = kinds[name]
         float_like = (
             output.datatype in {"FP64", "FP32"} or output.kind == "probabilities"
         )
-        arrays.append(pa.array(values, type=pa.float64() if float_like else None))
+        values = outputs.get(name, [])
+        if isinstance(values, np.ndarray):
+            arrays.append(_arrow_numbers(values, item, float_like=float_like))
+        else:
+            if item is not None:
+                values = [None if row is None else row[item] for row in values]
+            arrays.append(pa.array(values, type=pa.float64() if float_like else None))
         names.append(title)
     return pa.table(arrays, names=names)
+
+
+def _arrow_numbers(
+    values: np.ndarray, item: int | None, *, float_like: bool
+) -> pa.Array:
+    """An output's numbers as the Arrow column their JSON values would give.
+
+    NaN stands for null (a non-finite number, which JSON answers as null).
+    """
+    import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
+
+    column = values if item is None else values[:, item]
+    if float_like:
+        return pa.array(np.asarray(column, dtype=np.float64), from_pandas=True)
+    if column.dtype.kind == "f" and len(column) and np.isnan(column).all():
+        return pa.nulls(len(column))  # as a list of None reads
+    return pa.array(column, from_pandas=True)
 
 
 def empty_tables(job: BatchJob) -> tuple[pa.Table, pa.Table]:

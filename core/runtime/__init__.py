@@ -1,1 +1,1 @@
-"""The runtime: settings, the gunicorn runner and its workers, logs, metrics."""
+"""The runtime: settings, the gunicorn runner, its workers, logs, metrics, control."""

@@ -33,7 +33,10 @@ __all__ = [
     "path_or_none",
     "pins",
     "positive",
+    "positive_weights",
     "setting",
+    "shadows",
+    "splits",
     "text",
     "text_or_none",
     "url_paths",
@@ -183,6 +186,33 @@ def pins(variable: str, raw: str) -> dict[str, str]:
     return pinned
 
 
+def shadows(variable: str, raw: str) -> dict[str, str]:
+    """Read `name=version;name=version` into a mapping."""
+    return pins(variable, raw.replace(";", ","))
+
+
+def splits(variable: str, raw: str) -> dict[str, dict[str, float]]:
+    """Read `name=version:weight,version:weight;name=...` into weights by model."""
+    weights: dict[str, dict[str, float]] = {}
+    for item in filter(None, (part.strip() for part in raw.split(";"))):
+        name, sep, shares = (part.strip() for part in item.partition("="))
+        if not sep or not name or name in weights:
+            raise ValueError(
+                f"{variable} item {item!r} is not name=version:weight,... "
+                "(one item per model)"
+            )
+        weights[name] = {}
+        for share in filter(None, (part.strip() for part in shares.split(","))):
+            version, sep, weight = (part.strip() for part in share.partition(":"))
+            if not sep or not version or version in weights[name]:
+                raise ValueError(
+                    f"{variable}: {share!r} of {name} is not version:weight "
+                    "(each version once)"
+                )
+            weights[name][version] = number(variable, weight)
+    return weights
+
+
 def url_paths(variable: str, raw: str) -> tuple[str, ...]:
     """Read comma-separated URL paths; empty text is none."""
     return tuple(filter(None, (part.strip() for part in raw.split(","))))
@@ -242,6 +272,18 @@ def not_negative(name: str, value: Any) -> None:
     """Check that a value is zero or more."""
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
+
+
+def positive_weights(name: str, value: Any) -> None:
+    """Check that every model's split names versions, each a positive weight."""
+    for model, weights in value.items():
+        if not weights:
+            raise ValueError(f"{name}: {model} names no version")
+        for version, weight in weights.items():
+            if not 0 < weight < float("inf"):
+                raise ValueError(
+                    f"{name}: {model} {version} needs a positive weight, got {weight}"
+                )
 
 
 def absolute_url_paths(name: str, value: Any) -> None:

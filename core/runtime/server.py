@@ -22,6 +22,12 @@ from roost.core.runtime.affinity import (
     pins_workers,
     usable_cpus,
 )
+from roost.core.runtime.control.pidfile import (
+    pidfile_of,
+    prepare_pidfile_dir,
+    status_dir,
+)
+from roost.core.runtime.control.staged_reload import StagedReload
 from roost.core.runtime.read_deadlines import ReadDeadlines
 from roost.core.runtime.settings import Settings
 from roost.core.runtime.workers import AcceptBalance
@@ -103,7 +109,8 @@ def _warm_up() -> None:
 
     Forked workers then start with them in memory, so a replaced worker
     serves within a second. Adapters are still discovered and loaded in each
-    worker, so a reload (SIGHUP) finds newly installed adapter packages.
+    worker, so a reload (SIGHUP) finds newly installed adapter packages and
+    no longer finds removed ones.
     """
     importlib.import_module(_factory_module())
 
@@ -124,7 +131,7 @@ def _drain_on_sigterm(worker: Any) -> None:
 
 def _unload_adapters(server: Any, worker: Any) -> None:
     """Let each adapter release what it loaded (gunicorn's worker_exit hook)."""
-    dataplane = getattr(worker.wsgi, "dataplane", None)
+    dataplane = getattr(getattr(worker, "wsgi", None), "dataplane", None)
     if dataplane is not None:
         dataplane.registry.unload_all()
 
@@ -169,8 +176,21 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     Threaded workers (gthread) keep answering health checks while a few slow
     clients hold connections, and cut those past the header or body deadline;
     `deploy/gunicorn.conf.py` applies the same options to the plain
-    `gunicorn` command.
+    `gunicorn` command. Creates the pidfile's folder when it is missing,
+    since gunicorn writes the pidfile before any hook.
     """
+    pidfile = pidfile_of(settings, os.environ)
+    prepare_pidfile_dir(pidfile)
+    staged = StagedReload(status_dir(pidfile))
+
+    def post_worker_init(worker: Any) -> None:
+        _drain_on_sigterm(worker)
+        staged.post_worker_init(worker)
+
+    def worker_exit(server: Any, worker: Any) -> None:
+        _unload_adapters(server, worker)
+        staged.worker_exit(server, worker)
+
     options: dict[str, Any] = {
         "bind": [f"{settings.host}:{settings.port}"],
         "workers": settings.workers,
@@ -189,9 +209,12 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "proc_name": "roost",
+        "pidfile": str(pidfile),
         "wsgi_app": APP_FACTORY,
-        "post_worker_init": _drain_on_sigterm,
-        "worker_exit": _unload_adapters,
+        "post_worker_init": post_worker_init,
+        "worker_exit": worker_exit,
+        "on_reload": staged.on_reload,
+        "on_exit": staged.on_exit,
     }
     tmp_dir = heartbeat_dir()
     if tmp_dir is not None:
@@ -210,6 +233,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         worker.roost_slot = balance.claim(taken)
         worker.roost_balance = balance
         worker.roost_deadlines = deadlines
+        staged.pre_fork(server, worker)
 
     metrics_dir = settings.metrics_dir
     if metrics_dir is not None:
@@ -221,6 +245,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
 
     def child_exit(server: Any, worker: Any) -> None:
         balance.release(getattr(worker, "roost_slot", None))
+        staged.child_exit(server, worker)
         if metrics_dir is not None:
             _mark_worker_dead(metrics_dir, worker.pid)
 
@@ -233,6 +258,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     def on_starting(server: Any) -> None:
         if metrics_dir is not None:
             _clear_metrics_dir(metrics_dir)
+        staged.on_starting(server)
         _warm_up()
 
     options["on_starting"] = on_starting

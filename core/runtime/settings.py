@@ -34,7 +34,10 @@ from roost.core.runtime._setting import (
     path_or_none,
     pins,
     positive,
+    positive_weights,
     setting,
+    shadows,
+    splits,
     text,
     text_or_none,
     url_paths,
@@ -128,6 +131,41 @@ class Settings:
             shown="none (the newest)",
         ),
     )
+    traffic: Mapping[str, Mapping[str, float]] = field(
+        default_factory=dict,
+        metadata=setting(
+            "`name=version:weight,...;name=...`: splits requests that name no "
+            "version by weight; one `X-Routing-Key` always gets one version",
+            parse=splits,
+            check=positive_weights,
+            shown="none",
+        ),
+    )
+    shadow: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata=setting(
+            "`name=version;...`: after each answer, also predict its rows with "
+            "this version and measure how far it is from the served one",
+            parse=shadows,
+            shown="none",
+        ),
+    )
+    shadow_queue: int = field(
+        default=256,
+        metadata=setting(
+            "shadow predictions a worker holds waiting; more are dropped",
+            parse=integer,
+            check=positive,
+        ),
+    )
+    traffic_file: Path | None = field(
+        default=None,
+        metadata=setting(
+            "a file of `ROOST_TRAFFIC=` and `ROOST_SHADOW=` lines that each "
+            "worker reads as it starts, in place of those variables",
+            parse=path_or_none,
+        ),
+    )
     adapter_options: Mapping[str, Mapping[str, Any]] = field(
         default_factory=dict,
         metadata=setting(
@@ -177,6 +215,16 @@ class Settings:
             "seconds workers get to finish accepted requests on SIGTERM or SIGHUP",
             parse=integer,
             check=positive,
+        ),
+    )
+    pidfile: Path | None = field(
+        default=None,
+        metadata=setting(
+            "where `roost serve` writes the master's PID, which `roost reload` "
+            "and `roost stop` read",
+            parse=path_or_none,
+            shown="`roost-PORT.pid` in `$XDG_RUNTIME_DIR`, else in `roost-UID/` "
+            "in the temporary folder",
         ),
     )
     max_requests: int = field(
@@ -307,6 +355,15 @@ class Settings:
             shown=f"`{','.join(KEYLESS_PATHS)}`",
         ),
     )
+    drift_queue: int = field(
+        default=64,
+        metadata=setting(
+            "validated batches waiting to be binned for `roost_feature_drift` "
+            "(dropped beyond, and counted); 0 turns drift tracking off",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
     metrics_dir: Path | None = field(
         default=None,
         metadata=setting(
@@ -399,6 +456,11 @@ class Settings:
         for declared in declared_settings():
             if declared.check is not None:
                 declared.check(declared.name, getattr(self, declared.name))
+        if both := sorted(set(self.traffic) & set(self.pinned_versions)):
+            raise ValueError(
+                f"{', '.join(both)}: split by traffic and pinned; a split sets "
+                "the version requests that name none get, so drop one of them"
+            )
 
     @classmethod
     def for_profile(cls, profile: str, **overrides: Any) -> Settings:

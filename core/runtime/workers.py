@@ -11,17 +11,24 @@ least-loaded sibling lets a new connection wait a moment (at most
 `MAX_DEFER`) for that sibling to take it. A worker that has as few as any
 never waits, so someone always accepts. Steady keep-alive traffic accepts
 nothing and pays nothing.
+
+On a reload it also retires itself, gracefully, once every worker of the
+newest generation is ready (`roost.core.runtime.control.generations`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
+
+from roost.core.runtime.control.generations import Generations
 
 __all__ = ["DEFER_STEP", "MAX_DEFER", "AcceptBalance", "BalancedThreadWorker"]
 
@@ -75,13 +82,17 @@ class AcceptBalance:
 class BalancedThreadWorker(ThreadWorker):
     """gthread, deferring new connections to less loaded sibling workers.
 
-    The master attaches `roost_balance` and `roost_slot` before forking
-    (roost's pre_fork hook); without them this is gunicorn's gthread worker.
+    The master attaches `roost_balance` and `roost_slot`, `roost_generations`
+    and `roost_generation` before forking (roost's pre_fork hooks); without
+    them this is gunicorn's gthread worker.
     """
 
     roost_balance: AcceptBalance | None = None
     roost_slot: int | None = None
+    roost_generations: Generations | None = None
+    roost_generation = 0
     _open = 0
+    _retiring = False
 
     @property
     def nr_conns(self) -> int:
@@ -102,6 +113,29 @@ class BalancedThreadWorker(ThreadWorker):
             super().run()
         finally:
             self._withdraw()
+
+    def notify(self) -> None:
+        """Tell the master this worker lives; retire once superseded.
+
+        gthread calls this at least once a second. Retiring is a SIGTERM to
+        itself, so it takes the very path of a graceful stop: readiness
+        drains, accepting stops, accepted requests finish.
+        """
+        super().notify()
+        generations = self.roost_generations
+        if (
+            generations is not None
+            and self.alive
+            and not self._retiring
+            and generations.superseded(self.roost_generation)
+        ):
+            self._retiring = True
+            self.log.info(
+                "worker %s retires: generation %d is ready",
+                os.getpid(),
+                generations.settled,
+            )
+            os.kill(os.getpid(), signal.SIGTERM)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         """Stop drawing connections the moment a graceful stop begins."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,9 +26,11 @@ from roost.core.errors import (
     BadRequestError,
     RequestValidationError,
 )
+from roost.core.monitoring.drift_observer import drift_observers
 from roost.core.runtime.logs import request_id_var
 from roost.core.runtime.metrics import Metrics
 from roost.core.runtime.settings import Settings
+from roost.core.runtime.traffic_file import with_traffic_file
 from roost.core.serving.admission import Admission
 from roost.core.serving.default_model import choose_regression_model
 from roost.core.serving.input_batch import InputBatch
@@ -37,6 +39,8 @@ from roost.core.serving.limits import IntakeLimits, enforce_limits
 from roost.core.serving.model_lane import ModelLane
 from roost.core.serving.payload import build_payload_log
 from roost.core.serving.readiness import Readiness
+from roost.core.serving.shadow import ShadowObserver
+from roost.core.serving.traffic import TrafficPlan
 
 __all__ = [
     "DataPlane",
@@ -115,12 +119,17 @@ class DataPlane:
         metrics: Metrics | None = None,
         batching: tuple[int, float] | None = None,
         observers: Sequence[PredictionObserver] = (),
+        traffic: TrafficPlan | None = None,
+        problems: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.registry = registry
         self.observers = list(observers)
         self.limits = limits or IntakeLimits()
         self.metrics = metrics or Metrics()
-        self.readiness = Readiness(registry)
+        self._traffic = traffic or TrafficPlan(registry, {})
+        self.readiness = Readiness(
+            registry, (*self._traffic.problems().items(), *problems)
+        )
         self._admission = admission
         self._regression = choose_regression_model(registry, default_model)
         self._lanes: dict[tuple[str, str], ModelLane] = {}
@@ -156,6 +165,20 @@ class DataPlane:
     def regression_model_or_none(self) -> str | None:
         """Name the model `regression_model` names; None when there is none."""
         return self._regression.name
+
+    def route(
+        self, name: str, version: str | None = None, routing_key: str | None = None
+    ) -> str | None:
+        """Name the version a request gets: its own, else its model's split's.
+
+        A versioned request is never split. None means the model's default.
+
+        Raises:
+            AdapterNotReadyError: the model's split names a missing version.
+        """
+        if version is not None:
+            return version
+        return self._traffic.choose(name, routing_key or None)
 
     def decode_records(
         self,
@@ -298,8 +321,13 @@ def _wanted_outputs(
 
 def build_dataplane(settings: Settings) -> DataPlane:
     """Discover and load every adapter; wire limits, admission and metrics."""
+    settings, file_problem = with_traffic_file(settings)
     registry = Registry.from_settings(settings)
     registry.load_all()
+    metrics = Metrics(settings.metrics_dir)
+    shadow = ShadowObserver(
+        registry, settings.shadow, metrics.shadow, settings.shadow_queue
+    )
     ready = sum(entry.ready for entry in registry.entries())
     logger.info(
         "%d of %d adapter version(s) ready in namespace %s",
@@ -307,8 +335,10 @@ def build_dataplane(settings: Settings) -> DataPlane:
         len(registry.entries()),
         settings.adapter_namespace,
     )
-    metrics = Metrics(settings.metrics_dir)
     payload_log = build_payload_log(settings, metrics)
+    observers: list[PredictionObserver] = [] if payload_log is None else [payload_log]
+    if settings.shadow:
+        observers.append(shadow)
     return DataPlane(
         registry,
         default_model=settings.default_model,
@@ -327,5 +357,13 @@ def build_dataplane(settings: Settings) -> DataPlane:
             if settings.batch_max_rows > 1
             else None
         ),
-        observers=[] if payload_log is None else [payload_log],
+        observers=[
+            *observers,
+            *drift_observers(registry, metrics, settings.drift_queue),
+        ],
+        traffic=TrafficPlan(registry, settings.traffic),
+        problems=[
+            *shadow.problems().items(),
+            *([("ROOST_TRAFFIC_FILE", file_problem)] if file_problem else []),
+        ],
     )

@@ -50,14 +50,19 @@ class InputBatch:
         columns: Mapping[str, Sequence[Any]],
         count: int,
         records: Callable[[], Sequence[Any]] | None = None,
+        *,
+        widest: int | None = None,
     ) -> InputBatch:
         """Wrap complete columns: every row has a value for every field.
 
         `records` returns the same rows as dict records; by default they are
-        built from the columns.
+        built from the columns. `widest` is how many fields each row carries
+        when the rows hold more than the columns (whole rows; then `records`
+        must give them); by default as many as there are columns.
         """
         fields = tuple(columns)
-        return cls(count, len(fields), fields, columns, records)
+        width = len(fields) if widest is None else widest
+        return cls(count, width, fields, columns, records)
 
     def records(self) -> Sequence[Any]:
         """Return the rows as records, one dict per row."""

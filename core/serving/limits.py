@@ -48,7 +48,7 @@ def enforce_limits(batch: InputBatch, limits: IntakeLimits) -> None:
 def _first_too_wide(batch: InputBatch, allowed: int) -> tuple[int, int]:
     """Return the first row carrying more than `allowed` fields, and its width."""
     if batch.columns is not None:
-        return 0, batch.widest  # every row carries every field
+        return 0, batch.widest  # every row carries as many fields
     for row, record in enumerate(batch.records()):
         if type(record) is dict and len(record) > allowed:
             return row, len(record)

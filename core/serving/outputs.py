@@ -16,8 +16,10 @@ from roost.core.contract.outputs import Output
 from roost.core.errors import AdapterError, PredictionError
 
 __all__ = [
+    "OutputArrays",
     "OutputColumns",
     "collect_outputs",
+    "predict_arrays",
     "predict_outputs",
     "takes_outputs",
 ]
@@ -26,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 #: Output name -> one JSON-ready value per row (2-D outputs: a list per row).
 OutputColumns = dict[str, list[Any]]
+#: Output name -> its values: a numpy array (rows, or rows x width) for
+#: numbers, else the JSON-ready list of `OutputColumns`.
+OutputArrays = dict[str, np.ndarray | list[Any]]
 
 
 def takes_outputs(adapter: ModelAdapter) -> bool:
@@ -58,20 +63,63 @@ def predict_outputs(
     """
     declared = type(adapter).declared_outputs()
     wanted = [o for o in declared if requested is None or o.name in requested]
+    raw = _call(adapter, frame, name, version, requested=requested, wanted=wanted)
+    try:
+        return collect_outputs(raw, declared, len(frame), wanted)
+    except ValueError as exc:
+        raise PredictionError(name, version, str(exc)) from exc
+
+
+def predict_arrays(
+    adapter: ModelAdapter, frame: pd.DataFrame, name: str, version: str
+) -> OutputArrays:
+    """Call `adapter.predict` as `predict_outputs` does; keep numbers in arrays.
+
+    Every declared output is checked as `predict_outputs` checks it.
+    Numeric outputs stay numpy arrays (float64 with NaN where the JSON
+    answer has null, or int64 or bool); labels and other values are the
+    JSON-ready lists `predict_outputs` gives.
+
+    Raises:
+        AdapterError: as `predict_outputs`.
+        PredictionError: as `predict_outputs`.
+    """
+    declared = type(adapter).declared_outputs()
+    raw = _call(adapter, frame, name, version, requested=None, wanted=declared)
+    try:
+        by_name = _by_name(raw, declared)
+        arrays: OutputArrays = {}
+        for output in declared:
+            values = _declared(by_name, output)
+            array = _checked_array(output, values, len(frame))
+            if output.kind == "label" or array.dtype.kind not in "fiub":
+                arrays[output.name] = _column(output, array, len(frame))
+            else:
+                arrays[output.name] = _numeric(array)
+        return arrays
+    except ValueError as exc:
+        raise PredictionError(name, version, str(exc)) from exc
+
+
+def _call(
+    adapter: ModelAdapter,
+    frame: pd.DataFrame,
+    name: str,
+    version: str,
+    *,
+    requested: Collection[str] | None,
+    wanted: Sequence[Output],
+) -> Any:
+    """Call the adapter, turning a crash into a logged `PredictionError`."""
     try:
         if requested is not None and takes_outputs(adapter):
-            raw = adapter.predict(frame, outputs=tuple(o.name for o in wanted))  # type: ignore[call-arg]
-        else:
-            raw = adapter.predict(frame)
+            return adapter.predict(frame, outputs=tuple(o.name for o in wanted))  # type: ignore[call-arg]
+        return adapter.predict(frame)
     except AdapterError:
         raise
     except Exception as exc:
         logger.exception("adapter %s %s failed to predict", name, version)
         raise PredictionError(name, version, f"{type(exc).__name__}: {exc}") from exc
-    try:
-        return collect_outputs(raw, declared, len(frame), wanted)
-    except ValueError as exc:
-        raise PredictionError(name, version, str(exc)) from exc
 
 
 def collect_outputs(
@@ -85,10 +133,14 @@ def collect_outputs(
     by_name = _by_name(raw, declared)
     columns: OutputColumns = {}
     for output in wanted:
-        if output.name not in by_name:
-            raise ValueError(f"did not return its declared output {output.name!r}")
-        columns[output.name] = _column(output, by_name[output.name], rows)
+        columns[output.name] = _column(output, _declared(by_name, output), rows)
     return columns
+
+
+def _declared(by_name: Mapping[str, Any], output: Output) -> Any:
+    if output.name not in by_name:
+        raise ValueError(f"did not return its declared output {output.name!r}")
+    return by_name[output.name]
 
 
 def _by_name(raw: Any, declared: Sequence[Output]) -> Mapping[str, Any]:
@@ -101,8 +153,8 @@ def _by_name(raw: Any, declared: Sequence[Output]) -> Mapping[str, Any]:
     return {declared[0].name: raw}
 
 
-def _column(output: Output, values: Any, rows: int) -> list[Any]:
-    """One output's values as JSON-ready Python values, checked."""
+def _checked_array(output: Output, values: Any, rows: int) -> np.ndarray:
+    """One output's values as an array of the declared shape, or ValueError."""
     if isinstance(values, pd.DataFrame | pd.Series):
         values = values.to_numpy()
     array = np.asarray(values) if not isinstance(values, np.ndarray) else values
@@ -112,18 +164,36 @@ def _column(output: Output, values: Any, rows: int) -> list[Any]:
                 f"output {output.name!r} must have one value per row, "
                 f"got shape {list(array.shape)}"
             )
+    elif array.ndim != 2 or array.shape[1] != output.width:
+        raise ValueError(
+            f"output {output.name!r} must have {output.width} columns per row, "
+            f"got shape {list(array.shape)}"
+        )
+    if len(array) != rows:
+        raise ValueError(
+            f"returned {len(array)} values of {output.name!r} for {rows} rows"
+        )
+    return array
+
+
+def _numeric(array: np.ndarray) -> np.ndarray:
+    """Numbers as the JSON answer holds them: float64 (NaN for null) or int64."""
+    if array.dtype.kind == "f":
+        floats = np.asarray(array, dtype=np.float64)
+        finite = np.isfinite(floats)
+        return floats if finite.all() else np.where(finite, floats, np.nan)
+    if array.dtype.kind in "iu":
+        return np.asarray(array, dtype=np.int64)
+    return array
+
+
+def _column(output: Output, values: Any, rows: int) -> list[Any]:
+    """One output's values as JSON-ready Python values, checked."""
+    array = _checked_array(output, values, rows)
+    if output.width is None:
         column = _plain_values(array)
     else:
-        if array.ndim != 2 or array.shape[1] != output.width:
-            raise ValueError(
-                f"output {output.name!r} must have {output.width} columns per row, "
-                f"got shape {list(array.shape)}"
-            )
         column = [_plain_values(row) for row in array]
-    if len(column) != rows:
-        raise ValueError(
-            f"returned {len(column)} values of {output.name!r} for {rows} rows"
-        )
     if output.kind == "label" and output.labels is not None:
         allowed = set(output.labels)
         strange = [

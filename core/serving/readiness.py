@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from roost.core.contract.registry import Registry
 
@@ -12,8 +13,12 @@ __all__ = ["Readiness"]
 class Readiness:
     """Answers the readiness probes; a draining worker is never ready."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(
+        self, registry: Registry, problems: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        """Watch `registry`; `problems` are `(model, why)` settings cannot serve."""
         self._registry = registry
+        self._problems = tuple(problems)
         self._draining = threading.Event()
 
     def start_draining(self) -> None:
@@ -30,7 +35,10 @@ class Readiness:
         broken = [f"{e.name} {e.version or ''}".strip() for e in entries if not e.ready]
         broken += [
             f"{name} ({problem})"
-            for name, problem in self._registry.pin_problems().items()
+            for name, problem in (
+                *self._registry.pin_problems().items(),
+                *self._problems,
+            )
         ]
         if broken:
             return False, f"not ready: {', '.join(broken)}"

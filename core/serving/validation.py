@@ -14,7 +14,7 @@ from cerberus import Validator
 from cerberus.errors import COERCION_FAILED, UNALLOWED_VALUE, BasicErrorHandler
 
 from roost.core.serving.coercion import COERCERS, Shown
-from roost.core.serving.column_checks import MISSING, compile_checks
+from roost.core.serving.column_checks import MISSING, ColumnarCheck, compile_checks
 from roost.core.serving.input_batch import InputBatch
 
 __all__ = ["RecordValidator", "ValidatedBatch"]
@@ -160,6 +160,20 @@ class RecordValidator:
     def columnar(self) -> bool:
         """Say whether the schema compiled to column-wise checks."""
         return self._checks is not None
+
+    @property
+    def checks(self) -> tuple[ColumnarCheck, ...] | None:
+        """Return the column-wise checks, one per field in order, or None."""
+        return None if self._checks is None else tuple(self._checks)
+
+    def dtype(self, field: str) -> str:
+        """Name the numpy dtype the frame gives `field`."""
+        return self._dtypes[field]
+
+    def frame_of(self, arrays: Sequence[np.ndarray]) -> pd.DataFrame:
+        """Build the frame from one typed array per field, in schema order."""
+        size = len(arrays[0]) if arrays else 0
+        return _frame_from_arrays(list(arrays), self._column_index, size)
 
     def _new_validator(self) -> Validator:
         return Validator(self._schema, allow_unknown=True, error_handler=_ErrorHandler)

@@ -11,7 +11,7 @@ from batch_sample import batch_job, check_output
 
 from roost.core.batch import job as job_module
 from roost.core.batch.inputs import input_files, plan_pieces
-from roost.core.batch.on_dask import run_dask
+from roost.core.batch.on_dask import dask_client, run_dask
 from roost.core.batch.outputs import OutputLayout
 
 pytestmark = pytest.mark.integration
@@ -56,3 +56,17 @@ class TestRunDask:
             # A lambda travels by value; the workers import roost.core.batch.job.
             loaded = client.run(lambda: list(job_module._SCORERS))
         assert sorted(map(len, loaded.values())) == [1, 1]
+
+
+class TestLocalCluster:
+    """A LocalCluster started for a job forks workers that have its adapter."""
+
+    def test_workers_start_with_the_adapter_loaded(
+        self, house_prices_model_dir: Path
+    ) -> None:
+        """Before any task runs, every worker holds the job's loaded scorer."""
+        job = batch_job(house_prices_model_dir)
+        with dask_client(None, 2, job) as client:
+            loaded = client.run(lambda: list(job_module._SCORERS))
+        assert len(loaded) == 2
+        assert all(job.cache_key() in keys for keys in loaded.values())

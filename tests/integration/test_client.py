@@ -163,8 +163,15 @@ class TestPredict:
         raw = testing_server.post("/v1/models/parity/predict", json=rows).json()
         result = client.predict("parity", rows)
         assert result.model == "parity"
-        assert result.predictions == raw["predictions"]
-        assert result.probabilities == raw.get("probabilities")
+        assert result.predictions == raw["predictions"] == ["odd", "even", "odd"]
+        assert result.probabilities == raw["probabilities"]
+        assert result.probabilities == [
+            {"even": 0.0, "odd": 1.0},
+            {"even": 1.0, "odd": 0.0},
+            {"even": 0.0, "odd": 1.0},
+        ]
+        frame = result.to_frame()
+        assert frame["probability_odd"].tolist() == [1.0, 0.0, 1.0]
 
     def test_model_refusal_is_a_typed_error(self, client: Client) -> None:
         """An adapter refusing valid rows raises InputRejectedError (422)."""

@@ -85,15 +85,18 @@ class TestDist:
             ]
             assert shipped == [], wheel.name
 
+    @pytest.mark.parametrize(
+        "package", ["roost_house_prices", "roost_house_price_band"]
+    )
     def test_adapter_wheel_ships_its_code_and_training_data(
-        self, wheels: dict[str, Path]
+        self, wheels: dict[str, Path], package: str
     ) -> None:
-        """house-prices carries its modules, both CSV files and its entry point."""
-        names = _names(wheels["roost_house_prices"])
+        """A bundled adapter carries its modules, both CSV files and its entry point."""
+        names = _names(wheels[package])
         for needed in ("adapter.py", "pipeline.py", "data/train.csv", "data/test.csv"):
-            assert f"roost_house_prices/{needed}" in names
+            assert f"{package}/{needed}" in names
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-        with zipfile.ZipFile(wheels["roost_house_prices"]) as archive:
+        with zipfile.ZipFile(wheels[package]) as archive:
             assert "[roost.adapters]" in archive.read(entry_points).decode()
 
     def test_client_wheel_ships_its_package_in_the_roost_namespace(

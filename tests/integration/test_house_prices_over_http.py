@@ -117,7 +117,7 @@ class TestModelRoutes:
         """/version and the model metadata report the served artifact."""
         version = house_prices_server.get("/version").json()
         assert version["model_version"] == "1.0.0"
-        assert version["models"] == {"house-prices": ["1.0.0"]}
+        assert version["models"]["house-prices"] == ["1.0.0"]
         meta = house_prices_server.get("/v1/models/house-prices").json()
         assert meta["ready"] is True
         assert meta["task"] == "regression"

@@ -19,9 +19,12 @@ import requests
 STARTUP_TIMEOUT = 90.0
 
 
-def roost_command(*args: str) -> list[str]:
-    """Return the argv that runs the installed `roost` command line."""
-    return [sys.executable, "-m", "roost.core.cli", *args]
+def roost_command(*args: str, python: Path | None = None) -> list[str]:
+    """Return the argv that runs the installed `roost` command line.
+
+    `python` runs it in another environment (default: this interpreter's).
+    """
+    return [str(python or sys.executable), "-m", "roost.core.cli", *args]
 
 
 def roost_env(**variables: str | os.PathLike[str]) -> dict[str, str]:
@@ -106,9 +109,12 @@ class RunningServer:
 
 @contextlib.contextmanager
 def run_server(
-    log_dir: Path, workers: int = 1, **variables: Any
+    log_dir: Path, workers: int = 1, *, python: Path | None = None, **variables: Any
 ) -> Iterator[RunningServer]:
-    """Start `roost serve` with ROOST_* `variables`; stop it on exit."""
+    """Start `roost serve` with ROOST_* `variables`; stop it on exit.
+
+    `python` serves from another environment (default: this interpreter's).
+    """
     port = free_port()
     log = log_dir / f"server-{port}.log"
     env = roost_env(
@@ -116,7 +122,9 @@ def run_server(
     )
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            roost_command("serve", "--port", str(port), "--workers", str(workers)),
+            roost_command(
+                "serve", "--port", str(port), "--workers", str(workers), python=python
+            ),
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,

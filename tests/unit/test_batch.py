@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,10 +25,13 @@ from roost.core.batch.inputs import (
     plan_pieces,
     to_records,
 )
-from roost.core.batch.job import BatchJob, Scorer, scorer_for
+from roost.core.batch.job import BatchJob, Scorer, _prediction_table, scorer_for
 from roost.core.batch.local import run_local
 from roost.core.batch.on_dask import run_dask
 from roost.core.batch.outputs import OutputLayout
+from roost.core.contract.adapter import AdapterContext, ModelAdapter
+from roost.core.contract.outputs import Output
+from roost.core.serving.outputs import predict_arrays, predict_outputs
 
 TESTING_NAMESPACE = "roost.adapters.testing"
 
@@ -266,3 +270,99 @@ class TestRunDask:
         layout = OutputLayout.decide(tmp_path / "out.csv")
         with pytest.raises(ValueError, match="folder of part files"):
             run_dask(job, [], layout, scheduler="tcp://127.0.0.1:1", progress=False)
+
+
+class _Answers(ModelAdapter):
+    """Answer every declared output with fixed arrays, whatever the rows."""
+
+    name = "answers"
+    version = "1.0"
+    task = "regression"
+    input_schema = {"x": {"type": "float"}}  # noqa: RUF012 - the contract's attribute
+    answer: dict[str, Any] = {}  # noqa: RUF012 - set per test class
+
+    def predict(self, frame: pd.DataFrame) -> dict[str, Any]:
+        """Return the class's answer."""
+        return self.answer
+
+
+def _answering(outputs: tuple[Output, ...], answer: dict[str, Any]) -> ModelAdapter:
+    adapter_class = type(
+        "Answering", (_Answers,), {"outputs": outputs, "answer": answer}
+    )
+    return adapter_class(AdapterContext("answers", "1.0", Path()))
+
+
+#: Declared outputs, and answers to them, of every numeric kind the path keeps.
+ANSWERS: list[tuple[tuple[Output, ...], dict[str, Any]]] = [
+    (
+        (Output.number(),),
+        {"predictions": np.array([1.5, np.nan, np.inf, -np.inf, 2.0**60])},
+    ),
+    ((Output.number(),), {"predictions": np.array([np.nan] * 5)}),
+    ((Output.number(),), {"predictions": np.array([1, 2, 3, 4, 5], dtype=np.int32)}),
+    ((Output.number(datatype="INT64"),), {"predictions": np.arange(5)}),
+    ((Output.number(datatype="INT64"),), {"predictions": np.arange(5.0)}),
+    ((Output.number(datatype="BOOL"),), {"predictions": np.arange(5) > 2}),
+    (
+        (Output.number(datatype="FP32"),),
+        {"predictions": np.array([0.1, 0.2, np.nan, 4, 5], dtype=np.float32)},
+    ),
+    (
+        (Output.label(["no", "yes"]), Output.probabilities(["no", "yes"])),
+        {
+            "predictions": np.array(["no", "yes", "no", None, "yes"], dtype=object),
+            "probabilities": np.array(
+                [[0.25, 0.75], [1.0, 0.0], [np.nan, 1.0], [0.5, 0.5], [0.0, np.inf]]
+            ),
+        },
+    ),
+    (
+        (Output("codes", "INT64", width=2), Output("notes", "BYTES")),
+        {
+            "codes": np.arange(10).reshape(5, 2),
+            "notes": pd.Series(["a", None, "c", "d", "e"]),
+        },
+    ),
+]
+
+
+class TestArrayOutputs:
+    """Predictions kept as arrays write the same tables as JSON-ready lists."""
+
+    @pytest.mark.parametrize(("outputs", "answer"), ANSWERS)
+    def test_table_equals_the_lists_table(
+        self, outputs: tuple[Output, ...], answer: dict[str, Any]
+    ) -> None:
+        """Same columns, types and values, nulls where JSON answers null."""
+        adapter = _answering(outputs, answer)
+        frame = pd.DataFrame({"x": np.arange(5.0)})
+        ids = pa.array(np.arange(5))
+        arrays = predict_arrays(adapter, frame, "answers", "1.0")
+        lists = predict_outputs(adapter, frame, "answers", "1.0")
+        fast = _prediction_table("row", ids, outputs, arrays)
+        slow = _prediction_table("row", ids, outputs, lists)
+        assert fast.schema == slow.schema
+        assert fast.to_pylist() == slow.to_pylist()
+
+    def test_numbers_stay_arrays(self) -> None:
+        """Numeric outputs are numpy arrays, labels JSON-ready lists."""
+        outputs, answer = ANSWERS[7]
+        adapter = _answering(outputs, answer)
+        frame = pd.DataFrame({"x": np.arange(5.0)})
+        arrays = predict_arrays(adapter, frame, "answers", "1.0")
+        assert isinstance(arrays["probabilities"], np.ndarray)
+        assert arrays["predictions"] == ["no", "yes", "no", None, "yes"]
+
+    def test_refused_rows_join_arrays_as_the_lists_would(self, tmp_path: Path) -> None:
+        """Halving around refused rows keeps the other rows' answers in order."""
+        job = batch_job(tmp_path, "echo", TESTING_NAMESPACE, "1.0")
+        scorer = scorer_for(job)
+        values = [1.0, 13.0, 2.5, 3.0, 13.0, 4.0, 5.0]
+        batch = pa.RecordBatch.from_pydict({"x": values})
+        predictions, errors = scorer.score(batch, 10)
+        assert predictions.to_pydict() == {
+            "row": [10, 12, 13, 15, 16],
+            "prediction": [1.0, 2.5, 3.0, 4.0, 5.0],
+        }
+        assert errors["row"].to_pylist() == [11, 14]

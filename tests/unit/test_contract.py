@@ -12,6 +12,9 @@ from stevedore import ExtensionManager
 from roost.core import Output
 from roost.core.contract.adapter import ModelAdapter
 from roost.core.testing import check_contract
+from roost_house_price_band import config as band_config
+from roost_house_price_band.adapter import HousePriceBandAdapter
+from roost_house_price_band.dataset import load_dataset as load_band_dataset
 from roost_house_prices.adapter import HousePricesAdapter
 from roost_house_prices.dataset import load_dataset
 
@@ -55,6 +58,17 @@ class TestInstalledAdapters:
             HousePricesAdapter, model_dir=house_prices_model_dir, records=records
         )
         assert all(isinstance(p, float) and p > 10_000 for p in predictions)
+
+    def test_house_price_band(self, bundled_model_dir: Path) -> None:
+        """The bundled classifier honours the contract on real test.csv houses."""
+        houses = load_band_dataset("test.csv")[list(band_config.FEATURES)].head(20)
+        houses = houses.dropna(subset=["KitchenQual"])
+        records = houses.astype(object).where(houses.notna(), None).to_dict("records")
+        predictions = check_contract(
+            HousePriceBandAdapter, model_dir=bundled_model_dir, records=records
+        )
+        assert len(predictions) == 20
+        assert set(predictions) <= set(band_config.BANDS)
 
 
 class BatchDependent(ModelAdapter):

@@ -131,6 +131,25 @@ class TestV1Outputs:
         assert "predictions" not in result.json
         assert result.json["probabilities"] == [{"even": 1.0, "odd": 0.0}]
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "outputs=predictions,probabilities",
+            "outputs=predictions&outputs=probabilities",
+            "outputs=probabilities,%20predictions",
+        ],
+    )
+    def test_several_outputs(
+        self, client: falcon.testing.TestClient, query: str
+    ) -> None:
+        """Several outputs, comma-separated as documented or repeated, are all kept."""
+        result = client.simulate_post(
+            "/v1/models/parity/predict", json=[{"n": 3}], query_string=query
+        )
+        assert result.status_code == 200, result.text
+        assert result.json["predictions"] == ["odd"]
+        assert result.json["probabilities"] == [{"even": 0.0, "odd": 1.0}]
+
     def test_unknown_output_is_a_400(self, client: falcon.testing.TestClient) -> None:
         """An output the model does not declare is named in a 400."""
         result = client.simulate_post(

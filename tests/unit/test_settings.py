@@ -76,6 +76,7 @@ class TestDefaults:
                 "library_mismatch 'ignore' is not one of ('warn', 'refuse')",
             ),
             ("max_requests", -1, "max_requests must not be negative, got -1"),
+            ("drift_queue", -1, "drift_queue must not be negative, got -1"),
             ("port", -1, "port must be between 0 and 65535, got -1"),
             ("workers", 0, "workers must be positive, got 0"),
             ("threads", 0, "threads must be positive, got 0"),
@@ -94,6 +95,12 @@ class TestDefaults:
         """An invalid value raises ValueError naming the field and the value."""
         with pytest.raises(ValueError, match=re.escape(message)):
             Settings(**{field: value})
+
+    def test_drift_queue(self) -> None:
+        """ROOST_DRIFT_QUEUE sizes the drift queue, 64 by default; 0 is allowed."""
+        assert Settings().drift_queue == 64
+        assert Settings.from_env({"ROOST_DRIFT_QUEUE": "0"}).drift_queue == 0
+        assert Settings.from_env({"ROOST_DRIFT_QUEUE": "500"}).drift_queue == 500
 
     def test_a_request_deadline_of_zero_means_none(self) -> None:
         """0 is accepted: predictions then run without a deadline."""
@@ -471,6 +478,8 @@ class TestDeclaration:
             "profile": "production",
             "model_dir": "/srv/models",
             "pinned_versions": "echo=1.0",
+            "traffic": "echo=1.0:9,2.0:1",
+            "shadow": "echo=2.0",
             "adapter_options": '{"echo": {}}',
             "library_mismatch": "refuse",
             "cpu_affinity": "off",
@@ -532,3 +541,63 @@ class TestDeclaration:
     def test_readme_table_is_the_generated_table(self) -> None:
         """The README's table is settings_table() exactly, in declaration order."""
         assert _readme_table() == settings_table().splitlines(), REGENERATE
+
+
+class TestTrafficSetting:
+    """`ROOST_TRAFFIC`: `name=version:weight,...;name=...`."""
+
+    def test_several_models_are_read(self) -> None:
+        """Models are separated by `;`, versions by `,`, weights follow `:`."""
+        settings = Settings.from_env(
+            {"ROOST_TRAFFIC": "echo=1.0:90, 2.0:10 ; other=3:1"}
+        )
+        assert settings.traffic == {
+            "echo": {"1.0": 90.0, "2.0": 10.0},
+            "other": {"3": 1.0},
+        }
+
+    def test_unset_is_no_split(self) -> None:
+        """Without the variable, no model is split."""
+        assert Settings.from_env({}).traffic == {}
+
+    @pytest.mark.parametrize(
+        ("raw", "says"),
+        [
+            ("echo", "not name=version:weight"),
+            ("echo=1.0", "is not version:weight"),
+            ("echo=1.0:x", "is not a number"),
+            ("echo=1.0:1,1.0:2", "each version once"),
+            ("echo=1.0:1;echo=2.0:1", "one item per model"),
+            ("echo=1.0:0,2.0:10", "needs a positive weight"),
+            ("echo=1.0:-5", "needs a positive weight"),
+            ("echo=1.0:nan", "needs a positive weight"),
+            ("echo=", "names no version"),
+        ],
+    )
+    def test_a_wrong_split_is_refused_at_start(self, raw: str, says: str) -> None:
+        """A malformed split or a weight that is not positive stops the start."""
+        with pytest.raises(ValueError, match=says):
+            Settings.from_env({"ROOST_TRAFFIC": raw})
+
+    def test_a_split_model_cannot_also_be_pinned(self) -> None:
+        """A pin and a split both set the default version: one model gets one."""
+        with pytest.raises(ValueError, match="echo: split by traffic and pinned"):
+            Settings.from_env(
+                {
+                    "ROOST_TRAFFIC": "echo=1.0:1,2.0:1",
+                    "ROOST_PINNED_VERSIONS": "echo=1.0,other=2",
+                }
+            )
+
+    def test_shadows_are_read(self) -> None:
+        """`ROOST_SHADOW` is `name=version;name=version`, with a queue size."""
+        settings = Settings.from_env(
+            {"ROOST_SHADOW": "echo=2.0;other=1", "ROOST_SHADOW_QUEUE": "8"}
+        )
+        assert settings.shadow == {"echo": "2.0", "other": "1"}
+        assert settings.shadow_queue == 8
+
+    def test_a_shadow_queue_must_hold_something(self) -> None:
+        """A shadow queue of 0 is refused at start."""
+        with pytest.raises(ValueError, match="shadow_queue must be positive"):
+            Settings.from_env({"ROOST_SHADOW_QUEUE": "0"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,13 @@ import joblib
 import pandas as pd
 import pytest
 import skops.io
-from sklearn.pipeline import Pipeline
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn_models import (
     FEATURES,
     FITTED_ROWS,
+    NUMBERS,
     STRINGS,
     band_pipeline,
     price_pipeline,
@@ -62,6 +66,20 @@ def band_files(
 
 
 @pytest.fixture(scope="session")
+def untrusted_files(
+    tmp_path_factory: pytest.TempPathFactory, fitted: pd.DataFrame
+) -> tuple[Path, Path]:
+    """A regressor holding a type skops does not trust (`_operator.neg`)."""
+    folder = tmp_path_factory.mktemp("untrusted")
+    data = fitted[[*NUMBERS, "SalePrice"]].dropna()
+    model = make_pipeline(FunctionTransformer(operator.neg), LinearRegression())
+    model.fit(data[NUMBERS], data["SalePrice"])
+    skops.io.dump(model, folder / "negated.skops")
+    data.to_csv(folder / "houses.csv", index=False)
+    return folder / "negated.skops", folder / "houses.csv"
+
+
+@pytest.fixture(scope="session")
 def band_adapter_class(
     tmp_path_factory: pytest.TempPathFactory, band_files: tuple[Path, Path]
 ) -> Iterator[type[Any]]:
@@ -75,7 +93,6 @@ def band_adapter_class(
             version="1.0.0",
             target="SalePrice",
             output=tmp_path_factory.mktemp("band-wheel"),
-            trust=("numpy.dtype",),
         )
     )
     with unpacked(wheel, "roost_model_band_v1_0_0") as adapter_class:
@@ -105,7 +122,6 @@ def price_adapter_class(
             version="2.0",
             target="SalePrice",
             output=folder / "dist",
-            trust=("numpy.dtype",),
         )
     )
     with unpacked(wheel, "roost_model_price_v2_0") as adapter_class:

@@ -1,9 +1,10 @@
 """Safe artifacts: skops files load with an explicit list of trusted types.
 
-skops trusts scikit-learn's and numpy's plain types by itself; any other type
-an artifact holds must be named by whoever packages it (`--trust TYPE`), and
-the card records exactly that list, so that serving loads with it and nothing
-more. Nothing here unpickles.
+skops trusts scikit-learn's and numpy's plain types by itself; roost-sklearn
+also vouches for `SAFE_TYPES`, data descriptors whose loading runs no code.
+Any other type an artifact holds must be named by whoever packages it
+(`--trust TYPE`), and the card records exactly the list used, so that serving
+loads with it and nothing more. Nothing here unpickles.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ import skops.io
 
 from roost_sklearn.naming import PackagingError
 
-__all__ = ["UntrustedTypesError", "check_trusted", "load_skops", "untrusted_types"]
+__all__ = [
+    "SAFE_TYPES",
+    "UntrustedTypesError",
+    "check_trusted",
+    "load_skops",
+    "untrusted_types",
+]
+
+#: Types skops does not trust by itself that roost-sklearn vouches for:
+#: `numpy.dtype` (a SimpleImputer keeps its fitted dtype as one with
+#: scikit-learn 1.9) is rebuilt from its name, never from code.
+SAFE_TYPES = frozenset({"numpy.dtype"})
 
 
 class UntrustedTypesError(PackagingError):
@@ -38,13 +50,13 @@ def untrusted_types(path: Path) -> list[str]:
 
 
 def check_trusted(untrusted: Iterable[str], trust: Iterable[str]) -> tuple[str, ...]:
-    """Return the untrusted types, all of them vouched for by `trust`.
+    """Return the untrusted types, each in `SAFE_TYPES` or vouched for by `trust`.
 
     Raises:
         UntrustedTypesError: some are not in `trust`.
     """
     needed = sorted(set(untrusted))
-    vouched = set(trust)
+    vouched = set(trust) | SAFE_TYPES
     refused = [name for name in needed if name not in vouched]
     if refused:
         raise UntrustedTypesError(refused)

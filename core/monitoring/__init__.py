@@ -1,0 +1,1 @@
+"""Monitoring of live inputs: per-feature bins, drift against reference rows."""

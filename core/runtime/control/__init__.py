@@ -1,0 +1,1 @@
+"""Running-server control: the pidfile, reloads without a stall, reload and stop."""

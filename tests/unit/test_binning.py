@@ -1,0 +1,105 @@
+"""Bins drawn from reference rows: quantile ranges, categories, missing values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from roost.core.monitoring.binning import MISSING, OTHER, bin_features
+
+SCHEMA = {
+    "size": {"type": "float"},
+    "rooms": {"type": "integer"},
+    "colour": {"type": "string"},
+}
+
+
+def reference() -> pd.DataFrame:
+    """One hundred rows: sizes 1-100, rooms 1-4, three colours, a few gaps."""
+    return pd.DataFrame(
+        {
+            "size": np.arange(1, 101, dtype=float),
+            "rooms": [1 + i % 4 for i in range(100)],
+            "colour": ["red"] * 50 + ["green"] * 30 + ["blue"] * 18 + [None] * 2,
+        }
+    )
+
+
+class TestNumberBins:
+    """Numbers fall in the reference's deciles, open at both ends."""
+
+    def test_deciles_of_the_reference_are_the_edges(self) -> None:
+        """Nine inner edges, reference values, split 1..100 into ten bins."""
+        size = bin_features(reference(), SCHEMA).by_feature()["size"]
+        assert size.numeric
+        assert size.edges == tuple(float(edge) for edge in range(10, 100, 10))
+        assert size.reference == (9,) + (10,) * 8 + (11, 0)
+        assert size.labels[0] == "(-inf, 10)"
+        assert size.labels[1] == "[10, 20)"
+        assert size.labels[-2] == "[90, +inf)"
+        assert size.labels[-1] == MISSING
+
+    def test_repeated_values_share_deduplicated_edges(self) -> None:
+        """Four distinct room counts give four edges, a bin per value."""
+        rooms = bin_features(reference(), SCHEMA).by_feature()["rooms"]
+        assert rooms.edges == (1.0, 2.0, 3.0, 4.0)
+        assert rooms.reference == (0, 25, 25, 25, 25, 0)
+
+    def test_values_beyond_the_reference_land_in_the_outer_bins(self) -> None:
+        """Below the lowest edge, above the highest, and missing, each counted."""
+        size = bin_features(reference(), SCHEMA).by_feature()["size"]
+        counts = size.count(pd.Series([-5.0, 0.5, 1e9, None, float("nan"), 50.0]))
+        assert counts[0] == 2
+        assert counts[-2] == 1
+        assert counts[-1] == 2
+        assert counts.sum() == 6
+
+    def test_an_edge_value_counts_in_the_bin_it_opens(self) -> None:
+        """A value equal to an edge belongs to the bin starting there."""
+        size = bin_features(reference(), SCHEMA).by_feature()["size"]
+        counts = size.count(pd.Series([size.edges[0]]))
+        assert counts[1] == 1
+
+
+class TestCategoryBins:
+    """Categories keep their own bins; unseen ones share one."""
+
+    def test_reference_categories_other_and_missing(self) -> None:
+        """The reference's labels, sorted, then other, then missing."""
+        colour = bin_features(reference(), SCHEMA).by_feature()["colour"]
+        assert colour.labels == ("blue", "green", "red", OTHER, MISSING)
+        assert colour.reference == (18, 30, 50, 0, 2)
+
+    def test_unseen_categories_count_as_other(self) -> None:
+        """Purple and pink are not in the reference: both land in other."""
+        colour = bin_features(reference(), SCHEMA).by_feature()["colour"]
+        counts = colour.count(pd.Series(["purple", "red", "pink", None]))
+        assert counts.tolist() == [0, 0, 1, 2, 1]
+
+    def test_a_category_named_like_a_reserved_bin_stays_apart(self) -> None:
+        """A real category spelled "<other>" gets a label of its own."""
+        frame = pd.DataFrame({"colour": ["<other>", "red"]})
+        colour = bin_features(frame, SCHEMA).by_feature()["colour"]
+        assert len(set(colour.labels)) == len(colour.labels)
+        assert colour.count(pd.Series(["<other>"])).tolist() == [1, 0, 0, 0]
+
+
+class TestModelBins:
+    """A model's bins cover the schema fields the reference holds."""
+
+    def test_a_column_absent_from_the_rows_counts_as_missing(self) -> None:
+        """Rows without `colour` count each row in its missing bin."""
+        bins = bin_features(reference(), SCHEMA)
+        counts = bins.count(pd.DataFrame({"size": [1.0, 2.0], "rooms": [1, 2]}))
+        assert counts["colour"].tolist() == [0, 0, 0, 0, 2]
+
+    def test_fields_missing_from_the_reference_are_left_out(self) -> None:
+        """Only the schema fields the reference rows hold are binned."""
+        bins = bin_features(reference()[["size"]], SCHEMA)
+        assert [b.feature for b in bins.features] == ["size"]
+
+    def test_empty_reference_rows_are_refused(self) -> None:
+        """No rows: no bins, and a clear error."""
+        with pytest.raises(ValueError, match="empty"):
+            bin_features(reference().iloc[:0], SCHEMA)
