@@ -23,7 +23,7 @@ CLIENT_SOURCES := $(wildcard client/pyproject.toml client/src/roost/client/*.py)
 # pytest-xdist workers for test-quick: one per core.
 QUICK_WORKERS ?= auto
 
-.PHONY: serve edge test test-quick lint format train models clean dist bench bench-batch
+.PHONY: serve edge test test-quick lint format train models clean dist bench bench-packaged bench-batch
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,10 +89,19 @@ dist: | $(BIN)/python  ## wheels of roost, roost-client and every adapter in dis
 	$(BIN)/python -m pip wheel --no-deps --quiet -w dist . $(CLIENT) $(foreach a,$(ADAPTERS),$(dir $(a)))
 
 BENCH_ARGS ?=
-bench: $(SERVE_STAMP)  ## roost vs the seed stack, MLServer and the floors (never part of test)
-	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
-		|| { echo "make bench needs wrk: sudo apt-get install -y wrk" >&2; exit 1; }
+# bench-packaged's own options; --quick in BENCH_ARGS makes it quick too.
+PACKAGED_ARGS ?= $(filter --quick,$(BENCH_ARGS))
+ENSURE_WRK = @command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
+	|| { echo "make bench needs wrk: sudo apt-get install -y wrk" >&2; exit 1; }
+
+bench: $(SERVE_STAMP)  ## roost vs the seed stack, MLServer and the floors, then bench-packaged (never part of test)
+	$(ENSURE_WRK)
 	$(BIN)/python benchmarks/run.py --roost-python $(BIN)/python $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-packaged PACKAGED_ARGS="$(PACKAGED_ARGS)"
+
+bench-packaged: $(SERVE_STAMP)  ## a `roost package`d pipeline: roost's engines vs MLServer, micro-batching on/off
+	$(ENSURE_WRK)
+	$(BIN)/python benchmarks/packaged.py --roost-python $(BIN)/python $(PACKAGED_ARGS)
 
 bench-batch: $(TEST_STAMP)  ## roost predict, local vs Dask and the floor, 1M rows -> benchmarks/RESULTS-batch.md
 	$(BIN)/python benchmarks/batch.py --repeat 3

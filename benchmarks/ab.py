@@ -8,9 +8,13 @@ sign in every pair. Usage (with roost's interpreter):
     .venv/bin/python benchmarks/ab.py --b ROOST_REQUEST_DEADLINE=0
     .venv/bin/python benchmarks/ab.py --b ROOST_MAX_IN_FLIGHT=1 --sizes 1,1000
     .venv/bin/python benchmarks/ab.py --body rows --sizes 1,100,1000
+    .venv/bin/python benchmarks/ab.py --packaged --connections 32 --sizes 1 \
+        --a ROOST_BATCH_MAX_ROWS=1 --b ROOST_BATCH_MAX_ROWS=64 ...
 
 Both servers run `roost serve` with the benchmark's roost settings (see
-lineup.py) plus their own `VAR=VALUE`s, at the same time, on free ports.
+lineup.py) plus their own `VAR=VALUE`s, at the same time, on free ports:
+house-prices by default, or with `--packaged` the pipeline `roost package`
+packaged for `make bench-packaged` (its scikit-learn engine; see packaged.py).
 Prints, per payload size, each pair's requests/s and CPU ms per request and
 B's totals relative to A's.
 """
@@ -27,6 +31,8 @@ from pathlib import Path
 
 from lineup import SEED_ROUTE, SERVERS, Context
 from loadgen import run_wrk
+from packaged import PACKAGED_DIR, ROOST_PATH, fit, package_engines, roost_launch
+from packaged_results import Row
 from run import WORK_DIR, prepare_workload
 from servers import RunningServer, cpu_seconds_between, start_server
 
@@ -58,6 +64,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--pairs", type=int, default=5, help="A/B runs per size")
     parser.add_argument("--duration", type=float, default=4.0, help="s per run")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--packaged",
+        action="store_true",
+        help="serve the packaged pipeline of bench-packaged instead of house-prices",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -75,7 +86,7 @@ def _run(
     """One wrk run: successful requests, server CPU seconds, errors."""
     before = server.tree()
     result = run_wrk(
-        server.base_url + SEED_ROUTE,
+        server.base_url + args.path,
         body,
         connections=args.connections,
         duration_s=args.duration,
@@ -87,14 +98,24 @@ def _run(
 def main(argv: Sequence[str] | None = None) -> int:
     """Start A and B, alternate wrk runs on each, print the comparison."""
     args = parse_args(argv)
-    payload_dir = WORK_DIR / "payloads"
-    prepare_workload(args, payload_dir)
-    ctx = Context(
-        args.roost_python, args.model_dir.resolve(), WORK_DIR, args.workers, {}
-    )
+    if args.packaged:
+        # The packaged scenario's names of the same two kinds of body.
+        prefix = {"roost": "exact", "rows": "whole"}[args.body]
+        payload_dir, args.path = PACKAGED_DIR, ROOST_PATH
+        fit(args)
+        site = package_engines(args.roost_python, Row("onnx", "onnx"))[0]["sklearn"]
+        model_dir = PACKAGED_DIR / "models"
+        model_dir.mkdir(exist_ok=True)
+    else:
+        payload_dir, prefix, args.path = WORK_DIR / "payloads", args.body, SEED_ROUTE
+        prepare_workload(args, payload_dir)
+        model_dir = args.model_dir.resolve()
+    ctx = Context(args.roost_python, model_dir, WORK_DIR, args.workers, {})
     launches = {}
     for side, extra in (("A", _assignments(args.a)), ("B", _assignments(args.b))):
-        launch = SERVERS["roost"].launch(ctx)
+        launch = (
+            roost_launch(ctx, site) if args.packaged else SERVERS["roost"].launch(ctx)
+        )
         launches[side] = dataclasses.replace(launch, env={**launch.env, **extra})
         shown = " ".join(f"{name}={value}" for name, value in extra.items())
         print(f"{side}: {shown or '(the benchmark defaults)'}")
@@ -106,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for side, launch in launches.items()
         }
         for size in args.sizes:
-            body = payload_dir / f"{args.body}-{size}.json"
+            body = payload_dir / f"{prefix}-{size}.json"
             totals = {side: [0, 0.0, 0] for side in servers}
             for pair in range(args.pairs):
                 order = ("A", "B") if pair % 2 == 0 else ("B", "A")

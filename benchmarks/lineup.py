@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,15 @@ from typing import Any
 
 from servers import Launch, free_port
 
-__all__ = ["SERVERS", "Context", "ServerSpec"]
+__all__ = [
+    "BATCHING",
+    "SERVERS",
+    "WORKER_READY_LINE",
+    "Context",
+    "ServerSpec",
+    "base_env",
+    "mlserver_launch",
+]
 
 BENCH_DIR = Path(__file__).resolve().parent
 BASELINES_DIR = BENCH_DIR / "baselines"
@@ -48,7 +55,7 @@ class Context:
     venv_pythons: Mapping[str, Path]
 
 
-def _base_env(**variables: str) -> dict[str, str]:
+def base_env(**variables: str) -> dict[str, str]:
     """Return this environment without ROOST_*/MLSERVER_*/PORT, plus `variables`."""
     env = {
         key: value
@@ -75,7 +82,7 @@ def _roost(engine: str, **extra: str) -> Callable[[Context], Launch]:
     def launch(ctx: Context) -> Launch:
         port = free_port()
         metrics = ctx.work_dir / f"metrics-{port}"
-        env = _base_env(
+        env = base_env(
             ROOST_MODEL_DIR=str(ctx.model_dir),
             ROOST_PROFILE="production",
             ROOST_ADAPTER_OPTIONS=json.dumps({"house-prices": {"engine": engine}}),
@@ -116,7 +123,7 @@ def _seed(ctx: Context) -> Launch:
         str(BASELINES_DIR),
         "seed_api.app:create_app()",
     ]
-    env = _base_env(ROOST_MODEL_DIR=str(ctx.model_dir))
+    env = base_env(ROOST_MODEL_DIR=str(ctx.model_dir))
     return Launch(argv, env, port, "/health")
 
 
@@ -125,29 +132,39 @@ def _floor(ctx: Context) -> Launch:
     argv = [str(ctx.roost_python), "-m", "gunicorn"]
     argv += ["-c", str(BASELINES_DIR / "floor_gunicorn.conf.py")]
     argv += ["--pythonpath", str(BASELINES_DIR)]
-    env = _base_env(
+    env = base_env(
         ROOST_PORT=str(port), ROOST_WORKERS=str(ctx.workers), ROOST_PROFILE="production"
     )
     return Launch(argv, env, port, "/health")
 
 
-def _mlserver(ctx: Context) -> Launch:
-    """Lay out a model repository in the work folder, then `mlserver start` it."""
+def mlserver_launch(ctx: Context, name: str, artifact: Path, version: str) -> Launch:
+    """Lay out a one-model repository in the work folder, then `mlserver start` it.
+
+    The model is `artifact` (a joblib file) on MLServer's scikit-learn runtime.
+    """
     port, grpc_port, metrics_port = free_port(), free_port(), free_port()
     repository = ctx.work_dir / f"mlserver-{port}"
-    model_folder = repository / "house-prices"
+    model_folder = repository / name
     model_folder.mkdir(parents=True)
     source = BASELINES_DIR / "mlserver"
     settings = json.loads((source / "settings.json").read_text())
     settings["parallel_workers"] = ctx.workers
     (repository / "settings.json").write_text(json.dumps(settings, indent=2))
-    shutil.copy(source / "house-prices" / "model-settings.json", model_folder)
-    (model_folder / "model.joblib").symlink_to(ctx.model_dir / ARTIFACT)
+    model_settings = json.loads(
+        (source / "house-prices" / "model-settings.json").read_text()
+    )
+    model_settings["name"] = name
+    model_settings["parameters"]["version"] = version
+    (model_folder / "model-settings.json").write_text(
+        json.dumps(model_settings, indent=2)
+    )
+    (model_folder / "model.joblib").symlink_to(artifact)
     # NOTE: the venv's own bin/ (the interpreter path must not be resolved).
     mlserver = ctx.venv_pythons["mlserver"].parent / "mlserver"
     # NOTE: settings.json wins over MLSERVER_* variables for the fields it sets,
     # so it sets no ports; the variables give each run its own.
-    env = _base_env(
+    env = base_env(
         MLSERVER_HTTP_PORT=str(port),
         MLSERVER_GRPC_PORT=str(grpc_port),
         MLSERVER_METRICS_PORT=str(metrics_port),
@@ -156,10 +173,14 @@ def _mlserver(ctx: Context) -> Launch:
         [str(mlserver), "start", str(repository)],
         env,
         port,
-        "/v2/models/house-prices/ready",
+        f"/v2/models/{name}/ready",
         cwd=repository,
         cleanup=(repository,),
     )
+
+
+def _mlserver(ctx: Context) -> Launch:
+    return mlserver_launch(ctx, "house-prices", ctx.model_dir / ARTIFACT, "1.0.0")
 
 
 def _seed_prices(body: bytes) -> list[float]:

@@ -69,11 +69,25 @@ def wait_for_quiet(limit_s: float) -> float:
             return share
 
 
+def _git_dirs(repo: Path) -> tuple[Path, Path]:
+    """Return the folder holding HEAD and the one holding refs.
+
+    In a linked worktree `.git` is a file naming the worktree's own folder,
+    whose `commondir` names the repository's, where branches live.
+    """
+    git = repo / ".git"
+    if not git.is_file():
+        return git, git
+    own = (repo / git.read_text().strip().removeprefix("gitdir: ")).resolve()
+    common = own / "commondir"
+    return own, (own / common.read_text().strip()).resolve() if common.exists() else own
+
+
 def commit(repo: Path) -> str:
     """Read the checked-out commit from .git without running git."""
-    git = repo / ".git"
     with contextlib.suppress(OSError):
-        head = (git / "HEAD").read_text().strip()
+        own, git = _git_dirs(repo)
+        head = (own / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head[:12]
         ref = head[5:]
