@@ -386,33 +386,8 @@ def run_diff(
     if entry.adapter_class is None or entry.context is None or entry.version is None:
         raise DiffError(f"adapter {name!r} is broken: {entry.error}")
     context = entry.context
-    installed = _installed_version(registry, name, baseline)
-    if installed is not None:
-        # A version installed as its own package (a packaged model) brings
-        # its artifact along: compare against that adapter as installed.
-        candidate = Scorer(entry.adapter_class, context)
-        reference = Scorer(installed[0], installed[1])
-        records, source = _reference_records(candidate.adapter, data)
-        return compare(
-            candidate,
-            reference,
-            records,
-            source=source,
-            tolerance=tolerance,
-            min_agreement=min_agreement,
-        )
-    model_dir, base_version = resolve_baseline(
-        name, baseline, context.model_dir, entry.version
-    )
-    try:
-        base_class = registry.lookup(name, base_version).adapter_class
-    except AdapterNotFoundError:
-        base_class = None
-    base_context = dataclasses.replace(
-        context, version=base_version, model_dir=model_dir
-    )
     candidate = Scorer(entry.adapter_class, context)
-    reference = Scorer(base_class or entry.adapter_class, base_context)
+    reference = _baseline_scorer(registry, entry.adapter_class, context, baseline)
     records, source = _reference_records(candidate.adapter, data)
     return compare(
         candidate,
@@ -422,3 +397,28 @@ def run_diff(
         tolerance=tolerance,
         min_agreement=min_agreement,
     )
+
+
+def _baseline_scorer(
+    registry: Registry,
+    adapter_class: type[ModelAdapter],
+    context: AdapterContext,
+    baseline: str,
+) -> Scorer:
+    """Load the baseline: an installed packaged version, or an artifact."""
+    installed = _installed_version(registry, context.name, baseline)
+    if installed is not None:
+        # A version installed as its own package (a packaged model) brings
+        # its artifact along: compare against that adapter as installed.
+        return Scorer(*installed)
+    model_dir, base_version = resolve_baseline(
+        context.name, baseline, context.model_dir, context.version
+    )
+    try:
+        base_class = registry.lookup(context.name, base_version).adapter_class
+    except AdapterNotFoundError:
+        base_class = None
+    base_context = dataclasses.replace(
+        context, version=base_version, model_dir=model_dir
+    )
+    return Scorer(base_class or adapter_class, base_context)
