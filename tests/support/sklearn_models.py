@@ -96,9 +96,15 @@ def unpacked(wheel: Path, package: str) -> Iterator[type[Any]]:
     site = wheel.parent / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
+    # Another wheel of the same name and version may be imported already (a
+    # session fixture): set it aside, so this wheel's own module is imported.
+    earlier = sys.modules.pop(package, None)
     sys.path.insert(0, str(site))
+    importlib.invalidate_caches()
     try:
         yield importlib.import_module(package).Adapter
     finally:
         sys.path.remove(str(site))
         sys.modules.pop(package, None)
+        if earlier is not None:
+            sys.modules[package] = earlier
