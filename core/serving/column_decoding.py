@@ -143,7 +143,8 @@ class ColumnDecoder:
     def _whole_row_reader(self, raw: bytes) -> _RecordReader | None:
         """The reader for the keys of the body's first record, if it is a whole row.
 
-        Only a guess at the shape: the reader itself proves or refuses it.
+        Only a guess at the shape: the reader itself proves or refuses it. A
+        key holding "}" ends the guess early, so such rows stay strict.
         """
         start = raw.find(b"{")
         end = raw.find(b"}", start)
