@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -305,10 +306,13 @@ def _wanted_outputs(
     """The declared outputs a request names, in declared order (all: None).
 
     Raises:
-        BadRequestError: a name the model does not declare.
+        BadRequestError: a name the model does not declare, or one named twice.
     """
     if not requested:
         return lane.outputs
+    repeated = [name for name, count in Counter(requested).items() if count > 1]
+    if repeated:
+        raise BadRequestError(f"output {repeated[0]!r} is asked for more than once")
     declared = {output.name for output in lane.outputs}
     unknown = [name for name in dict.fromkeys(requested) if name not in declared]
     if unknown:

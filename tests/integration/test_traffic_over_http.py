@@ -82,6 +82,8 @@ class TestCanary:
             assert answer.json()["predictions"] == [x * factor]
             return version
 
+        route = PREDICT.replace("echo", "{name}")
+        before = _scrape(server)  # the module's other tests may have run first
         sessions = [requests.Session() for _ in range(4)]
         with ThreadPoolExecutor(4) as pool:
             served = Counter(pool.map(predict, range(2_000)))
@@ -89,17 +91,12 @@ class TestCanary:
             session.close()
         assert abs(served["1.0"] / 2_000 - 0.80) <= 0.05
         assert abs(served["2.0"] / 2_000 - 0.20) <= 0.05
-        samples = _scrape(server)
+        after = _scrape(server)
         for version, count in served.items():
-            counted = _total(
-                samples,
-                "roost_requests_total",
-                route=PREDICT.replace("echo", "{name}"),
-                model="echo",
-                version=version,
-                status="200",
-            )
-            assert counted == count
+            labels = {"model": "echo", "version": version, "status": "200"}
+            counted = _total(after, "roost_requests_total", route=route, **labels)
+            earlier = _total(before, "roost_requests_total", route=route, **labels)
+            assert counted - earlier == count
 
     def test_a_routing_key_always_gets_one_version(self, server: RunningServer) -> None:
         """Each key is served by one version on every request, by either worker."""

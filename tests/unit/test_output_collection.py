@@ -158,3 +158,17 @@ class TestV1Outputs:
         assert result.status_code == 400
         assert "output 'scores'" in result.json["error"]
         assert "'predictions', 'probabilities'" in result.json["error"]
+
+    @pytest.mark.parametrize(
+        "query",
+        ["outputs=predictions,predictions", "outputs=predictions&outputs=predictions"],
+    )
+    def test_an_output_named_twice_is_a_400(
+        self, client: falcon.testing.TestClient, query: str
+    ) -> None:
+        """The OpenAPI parameter's items are unique; a repeat is refused by name."""
+        result = client.simulate_post(
+            "/v1/models/parity/predict", json=[{"n": 2}], query_string=query
+        )
+        assert result.status_code == 400
+        assert "'predictions' is asked for more than once" in result.json["error"]

@@ -296,6 +296,18 @@ class TestInfer:
         assert result.status_code == 400
         assert "output 'y'" in result.json["error"]
 
+    def test_an_output_named_twice_is_a_400(
+        self, client: falcon.testing.TestClient
+    ) -> None:
+        """Two request outputs of one name would answer one tensor twice."""
+        body = {
+            "inputs": [_column("x", "FP64", [1.0])],
+            "outputs": [{"name": "predictions"}, {"name": "predictions"}],
+        }
+        result = _infer(client, "echo", body)
+        assert result.status_code == 400
+        assert "'predictions' is asked for more than once" in result.json["error"]
+
     def test_validation_error_names_the_field(
         self, client: falcon.testing.TestClient
     ) -> None:
