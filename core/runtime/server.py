@@ -34,6 +34,7 @@ from roost.core.runtime.workers import AcceptBalance
 
 __all__ = [
     "APP_FACTORY",
+    "LOGGER_CLASS",
     "WORKER_CLASS",
     "RoostServer",
     "gunicorn_options",
@@ -53,6 +54,8 @@ _GUNICORN_SETTINGS = frozenset(setting.name for setting in KNOWN_SETTINGS)
 APP_FACTORY = "roost.controllers.app:create_app()"
 #: gthread, spreading new connections evenly over the workers, cutting slow clients.
 WORKER_CLASS = "roost.core.runtime.deadline_worker.DeadlineThreadWorker"
+#: gunicorn's logger, computing only the access-log atoms the format names.
+LOGGER_CLASS = "roost.core.runtime.access_log.AccessLogger"
 
 
 def with_metrics_dir(settings: Settings) -> Settings:
@@ -207,6 +210,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "loglevel": settings.log_level,
         "accesslog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": LOGGER_CLASS,
         "errorlog": "-",
         "proc_name": "roost",
         "pidfile": str(pidfile),

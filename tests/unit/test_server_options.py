@@ -9,10 +9,16 @@ from typing import Any
 from gunicorn.util import load_class
 from gunicorn.workers.gthread import ThreadWorker
 
+from roost.core.runtime.access_log import AccessLogger
 from roost.core.runtime.affinity import can_pin, usable_cpus
 from roost.core.runtime.deadline_worker import DeadlineThreadWorker
 from roost.core.runtime.read_deadlines import ReadDeadlines
-from roost.core.runtime.server import WORKER_CLASS, gunicorn_options, heartbeat_dir
+from roost.core.runtime.server import (
+    LOGGER_CLASS,
+    WORKER_CLASS,
+    gunicorn_options,
+    heartbeat_dir,
+)
 from roost.core.runtime.settings import Settings
 from roost.core.runtime.workers import AcceptBalance, BalancedThreadWorker
 
@@ -30,6 +36,12 @@ class TestGunicornOptions:
         assert worker_class is DeadlineThreadWorker
         assert issubclass(worker_class, BalancedThreadWorker)
         assert issubclass(worker_class, ThreadWorker)
+
+    def test_logger_class_is_roosts_access_logger(self) -> None:
+        """The named logger resolves logger to roost's lean access logger."""
+        options = gunicorn_options(Settings())
+        assert options["logger_class"] == LOGGER_CLASS
+        assert load_class(options["logger_class"]) is AccessLogger
 
     def test_pre_fork_gives_each_worker_the_read_deadlines(self) -> None:
         """Workers get ROOST_HEADER_TIMEOUT and ROOST_BODY_TIMEOUT from the master."""
