@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
+import queue
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from roost.core.errors import DeadlineExceededError, OverloadedError
 
@@ -15,21 +15,40 @@ __all__ = ["Admission"]
 T = TypeVar("T")
 
 
+class _Job(Generic[T]):
+    """One prediction handed to a predicting thread, and what came of it."""
+
+    __slots__ = ("context", "done", "error", "result", "work")
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self.work = work
+        # The request id stays visible in the predicting thread's log lines.
+        self.context = contextvars.copy_context()
+        #: Held until the work ends; the request waits on it, up to the deadline.
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+
 class Admission:
-    """Runs predictions on a bounded pool; refuses work beyond it.
+    """Runs predictions on bounded threads; refuses work beyond them.
 
     A request waits at most `queue_timeout` for a free slot (else 503), then
-    hands its prediction to the pool and waits at most the deadline. Past it
-    the client gets 504 at once while the prediction finishes in the
-    background, still holding its slot, so a slow model cannot pile up
-    unbounded work: new requests are refused (503) until slots free up.
-    gunicorn's own `timeout` does not bound requests on threaded workers,
-    which is why this exists.
+    hands its prediction to a predicting thread and waits at most the
+    deadline. Past it the client gets 504 at once while the prediction
+    finishes in the background, still holding its slot, so a slow model
+    cannot pile up unbounded work: new requests are refused (503) until
+    slots free up. gunicorn's own `timeout` does not bound requests on
+    threaded workers, which is why this exists.
+
+    There is one predicting thread per slot, started on first use; a
+    request hands over its prediction through a queue and waits on one lock
+    (not a future and its condition: two thread switches are the whole cost).
 
     A deadline of 0 means none: predictions then run on the request's own
-    thread, within the same slots, which saves the hand-over to the pool
-    (about 10% more requests/s for a fast model) but answers a slow
-    prediction only when it ends.
+    thread, within the same slots, which saves the hand-over but answers a
+    slow prediction only when it ends.
     """
 
     def __init__(
@@ -39,16 +58,14 @@ class Admission:
         self.deadline = deadline
         self.queue_timeout = queue_timeout
         self._slots = threading.BoundedSemaphore(max_in_flight)
-        self._pool = (
-            concurrent.futures.ThreadPoolExecutor(
-                max_workers=max_in_flight, thread_name_prefix="roost-predict"
-            )
-            if deadline > 0
-            else None
+        self._jobs: queue.SimpleQueue[_Job[object]] | None = (
+            queue.SimpleQueue() if deadline > 0 else None
         )
+        self._started = False
+        self._start = threading.Lock()
 
     def run(self, work: Callable[[], T]) -> T:
-        """Run `work` in the pool and wait for it, within the deadline.
+        """Run `work` on a predicting thread and wait for it, within the deadline.
 
         Without a deadline, run it here instead.
 
@@ -58,19 +75,49 @@ class Admission:
         """
         if not self._slots.acquire(timeout=self.queue_timeout):
             raise OverloadedError(self.max_in_flight)
-        if self._pool is None:
+        jobs = self._jobs
+        if jobs is None:
             try:
                 return work()
             finally:
                 self._slots.release()
         try:
-            # copy_context keeps the request id visible in the pool's log lines
-            future = self._pool.submit(contextvars.copy_context().run, work)
+            job = _Job(work)
+            if not self._started:
+                self._start_threads()
+            jobs.put(job)  # type: ignore[arg-type] # read back as _Job[T] below
         except BaseException:
             self._slots.release()
             raise
-        future.add_done_callback(lambda _: self._slots.release())
-        try:
-            return future.result(timeout=self.deadline)
-        except concurrent.futures.TimeoutError:
-            raise DeadlineExceededError(self.deadline) from None
+        if not job.done.acquire(timeout=self.deadline):
+            raise DeadlineExceededError(self.deadline)
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[return-value] # set: the work returned
+
+    def _start_threads(self) -> None:
+        # NOTE: started on first use, in the worker, never in gunicorn's master.
+        with self._start:
+            if self._started:
+                return
+            for number in range(self.max_in_flight):
+                threading.Thread(
+                    target=self._predict_jobs,
+                    name=f"roost-predict_{number}",
+                    daemon=True,
+                ).start()
+            self._started = True
+
+    def _predict_jobs(self) -> None:
+        """Run handed-over predictions, one at a time, for as long as the worker."""
+        assert self._jobs is not None  # noqa: S101 - started only with a deadline
+        while True:
+            job = self._jobs.get()
+            try:
+                job.result = job.context.run(job.work)
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the request's thread
+                job.error = exc
+            finally:
+                self._slots.release()
+                job.done.release()
+            del job  # NOTE: not kept alive while waiting for the next one

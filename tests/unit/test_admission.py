@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -22,6 +23,23 @@ class TestWithDeadline:
         """The result comes back; the work ran on another thread."""
         admission = Admission(max_in_flight=2, deadline=5)
         assert admission.run(_thread_id) != threading.get_ident()
+
+    def test_work_sees_the_callers_context_and_its_errors_come_back(self) -> None:
+        """Context variables (the request id) reach the work; its errors come back."""
+        admission = Admission(max_in_flight=2, deadline=5)
+        marker = contextvars.ContextVar("marker", default="unset")
+        token = marker.set("request-7")
+        try:
+            assert admission.run(marker.get) == "request-7"
+        finally:
+            marker.reset(token)
+
+        def fail() -> None:
+            raise ValueError("broken")
+
+        with pytest.raises(ValueError, match="broken"):
+            admission.run(fail)
+        assert [admission.run(lambda n=n: n) for n in range(5)] == list(range(5))
 
     def test_slow_work_raises_at_the_deadline_and_keeps_its_slot(self) -> None:
         """504 after the deadline; the slot frees only when the work ends."""
