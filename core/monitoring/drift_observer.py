@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 ModelKey = tuple[str, str]  # model, version
 #: Batches binned together at most, summing their counts first.
 _DRAIN = 64
+#: Seconds the binning thread lets batches gather after the first arrives.
+_GATHER = 0.01
 
 
 class ObservedRows(Protocol):
@@ -126,6 +129,11 @@ class DriftObserver:
     def _run(self) -> None:
         while True:
             batches = [self._queue.get()]
+            # NOTE: binning costs about the same for one row as for sixty; a
+            # short pause lets a stream of one-row requests gather so it is
+            # paid per pause, not per request, and wakes this thread (taking
+            # the GIL from the requests) once per pause instead of each time.
+            time.sleep(_GATHER)
             while len(batches) < _DRAIN:
                 try:
                     batches.append(self._queue.get_nowait())
