@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 import falcon
 
@@ -53,6 +54,10 @@ class MetricsMiddleware:
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
+        # NOTE: prometheus-client's `labels` converts, locks and looks up on
+        # every call; the children are kept per label values instead (as
+        # bounded as the labels themselves).
+        self._children: dict[tuple[str, str, str, str, str], tuple[Any, Any]] = {}
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Note when the request started."""
@@ -72,8 +77,14 @@ class MetricsMiddleware:
         route = req.uri_template if resource is not None else "(unmatched)"
         model = getattr(req.context, "model", None) or "-"
         version = getattr(req.context, "model_version", None) or "-"
-        status = str(resp.status_code)
-        self._metrics.requests.labels(route, req.method, status, model, version).inc()
-        self._metrics.latency.labels(route, req.method, model, version).observe(
-            time.perf_counter() - started
-        )
+        key = (route, req.method, str(resp.status_code), model, version)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self._metrics.requests.labels(*key),
+                self._metrics.latency.labels(route, req.method, model, version),
+            )
+            self._children[key] = children
+        requests, latency = children
+        requests.inc()
+        latency.observe(time.perf_counter() - started)

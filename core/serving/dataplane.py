@@ -271,7 +271,7 @@ class DataPlane:
             None if len(wanted) == len(lane.outputs) else {o.name for o in wanted}
         )
         columns = lane.predict(checked.frame, requested) if checked.valid_rows else {}
-        self.metrics.rows.labels(lane.name, lane.version).inc(len(checked.valid_rows))
+        lane.rows_predicted.inc(len(checked.valid_rows))
         outputs: dict[str, list[Any]] = {}
         for output in wanted:
             values: list[Any] = [None] * checked.total

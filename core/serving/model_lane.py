@@ -6,6 +6,7 @@ import logging
 from collections.abc import Collection
 
 import pandas as pd
+from prometheus_client import Counter
 
 from roost.core.contract.registry import AdapterEntry
 from roost.core.errors import PredictionError
@@ -45,6 +46,8 @@ class ModelLane:
             else None
         )
         self._rows_per_call = metrics.batch_rows.labels(self.name, self.version)
+        self._rows_predicted: Counter | None = None
+        self._metrics = metrics
         self._batcher: MicroBatcher | None = None
         if batching is not None:
             max_rows, max_wait = batching
@@ -61,6 +64,15 @@ class ModelLane:
                 max_rows,
                 max_wait,
             )
+
+    @property
+    def rows_predicted(self) -> Counter:
+        """The counter of records this version predicted (made on first use)."""
+        counter = self._rows_predicted
+        if counter is None:
+            counter = self._metrics.rows.labels(self.name, self.version)
+            self._rows_predicted = counter
+        return counter
 
     def predict(
         self, frame: pd.DataFrame, requested: Collection[str] | None = None
