@@ -8,6 +8,7 @@ sign in every pair. Usage (with roost's interpreter):
     .venv/bin/python benchmarks/ab.py --b ROOST_REQUEST_DEADLINE=0
     .venv/bin/python benchmarks/ab.py --b ROOST_MAX_IN_FLIGHT=1 --sizes 1,1000
     .venv/bin/python benchmarks/ab.py --body rows --sizes 1,100,1000
+    .venv/bin/python benchmarks/ab.py --b-python ../main/.venv/bin/python --sizes 1
     .venv/bin/python benchmarks/ab.py --packaged --connections 32 --sizes 1 \
         --a ROOST_BATCH_MAX_ROWS=1 --b ROOST_BATCH_MAX_ROWS=64 ...
 
@@ -74,6 +75,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--roost-python", type=Path, default=ROOT / ".venv" / "bin" / "python"
     )
+    parser.add_argument(
+        "--b-python",
+        type=Path,
+        help="B's roost interpreter, e.g. another checkout's venv, to compare code "
+        "(default: --roost-python)",
+    )
     parser.add_argument("--model-dir", type=Path, default=WORK_DIR / "models")
     args = parser.parse_args(argv)
     args.sizes = [int(size) for size in args.sizes.split(",")]
@@ -112,9 +119,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         model_dir = args.model_dir.resolve()
     ctx = Context(args.roost_python, model_dir, WORK_DIR, args.workers, {})
     launches = {}
+    contexts = {"A": ctx, "B": ctx}
+    if args.b_python is not None:
+        contexts["B"] = dataclasses.replace(ctx, roost_python=args.b_python)
+        print(f"A: {args.roost_python}\nB: {args.b_python}")
     for side, extra in (("A", _assignments(args.a)), ("B", _assignments(args.b))):
+        side_ctx = contexts[side]
         launch = (
-            roost_launch(ctx, site) if args.packaged else SERVERS["roost"].launch(ctx)
+            roost_launch(side_ctx, site)
+            if args.packaged
+            else SERVERS["roost"].launch(side_ctx)
         )
         launches[side] = dataclasses.replace(launch, env={**launch.env, **extra})
         shown = " ".join(f"{name}={value}" for name, value in extra.items())
