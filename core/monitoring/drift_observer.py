@@ -33,8 +33,10 @@ logger = logging.getLogger(__name__)
 ModelKey = tuple[str, str]  # model, version
 #: Batches binned together at most, summing their counts first.
 _DRAIN = 64
-#: Seconds the binning thread lets batches gather after the first arrives.
-_GATHER = 0.01
+#: Seconds the binning thread lets batches gather after the first arrives,
+#: unless the queue fills to half first; and how often it looks meanwhile.
+_GATHER = 0.05
+_GATHER_STEP = 0.005
 
 
 class ObservedRows(Protocol):
@@ -129,11 +131,7 @@ class DriftObserver:
     def _run(self) -> None:
         while True:
             batches = [self._queue.get()]
-            # NOTE: binning costs about the same for one row as for sixty; a
-            # short pause lets a stream of one-row requests gather so it is
-            # paid per pause, not per request, and wakes this thread (taking
-            # the GIL from the requests) once per pause instead of each time.
-            time.sleep(_GATHER)
+            self._gather()
             while len(batches) < _DRAIN:
                 try:
                     batches.append(self._queue.get_nowait())
@@ -146,6 +144,18 @@ class DriftObserver:
             finally:
                 for _ in batches:
                     self._queue.task_done()
+
+    def _gather(self) -> None:
+        """Let batches queue up for a moment, short of filling the queue.
+
+        Binning costs about the same for one row as for sixty, and holds the
+        GIL the requests need: under a stream of one-row requests, a pause
+        makes it paid per pause, not per request.
+        """
+        enough = self._queue.maxsize // 2
+        until = time.monotonic() + _GATHER
+        while self._queue.qsize() < enough and time.monotonic() < until:
+            time.sleep(_GATHER_STEP)
 
     def _count(self, batches: list[tuple[ModelKey, pd.DataFrame]]) -> None:
         # NOTE: batches of one model are binned together: under a stream of
