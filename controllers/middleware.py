@@ -77,12 +77,12 @@ class MetricsMiddleware:
         route = req.uri_template if resource is not None else "(unmatched)"
         model = getattr(req.context, "model", None) or "-"
         version = getattr(req.context, "model_version", None) or "-"
-        key = (route, req.method, str(resp.status_code), model, version)
+        key = (str(route), req.method, str(resp.status_code), str(model), str(version))
         children = self._children.get(key)
         if children is None:
             children = (
                 self._metrics.requests.labels(*key),
-                self._metrics.latency.labels(route, req.method, model, version),
+                self._metrics.latency.labels(key[0], key[1], key[3], key[4]),
             )
             self._children[key] = children
         requests, latency = children

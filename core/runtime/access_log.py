@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -66,7 +66,7 @@ class RequestAtoms(Mapping[str, object]):
         logger: AccessLogger,
         resp: Any,
         req: Any,
-        environ: Mapping[str, Any],
+        environ: MutableMapping[str, Any],
         request_time: timedelta,
     ) -> None:
         self._logger = logger
@@ -95,7 +95,9 @@ class RequestAtoms(Mapping[str, object]):
         return len(self._materialise())
 
     def _materialise(self) -> dict[str, object]:
-        return self._logger.atoms(self._resp, self._req, self._environ, self._time)
+        return dict(
+            self._logger.atoms(self._resp, self._req, self._environ, self._time)
+        )
 
     def _variable(self, key: str) -> object:
         """A `{name}i`, `{name}o` or `{name}e` atom (key lower-cased), else "-"."""
@@ -130,7 +132,7 @@ class RequestAtoms(Mapping[str, object]):
     _simple: ClassVar[dict[str, Callable[[RequestAtoms], object]]] = {
         "h": lambda a: a._environ.get("REMOTE_ADDR", "-"),
         "l": lambda a: "-",
-        "u": lambda a: a._logger._get_user(a._environ) or "-",
+        "u": lambda a: a._logger.user_of(a._environ) or "-",
         "t": lambda a: a._logger.clock.now(),
         "r": _request_line,
         "s": _status,
@@ -155,15 +157,26 @@ def _pairs(headers: Any) -> Any:
     return headers.items() if hasattr(headers, "items") else headers
 
 
-class AccessLogger(Logger):  # type: ignore[misc] # gunicorn is untyped
+class AccessLogger(Logger):
     """gunicorn's logger, writing the same access lines for less work."""
+
+    clock: _Clock
 
     def __init__(self, cfg: Any) -> None:
         super().__init__(cfg)
         self.clock = _Clock()
 
+    def user_of(self, environ: Mapping[str, Any]) -> str | None:
+        """The user of basic authentication, as gunicorn reads it, else None."""
+        user: str | None = self._get_user(environ)  # type: ignore[attr-defined] # private, not in the stubs
+        return user
+
     def access(
-        self, resp: Any, req: Any, environ: Mapping[str, Any], request_time: timedelta
+        self,
+        resp: Any,
+        req: Any,
+        environ: MutableMapping[str, Any],
+        request_time: timedelta,
     ) -> None:
         """Log one request in `access_log_format`, computing only what it names."""
         if not self.access_log_enabled:
