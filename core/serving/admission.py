@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -58,7 +59,7 @@ class Admission:
         self.deadline = deadline
         self.queue_timeout = queue_timeout
         self._slots = threading.BoundedSemaphore(max_in_flight)
-        self._jobs: queue.SimpleQueue[_Job[object]] | None = (
+        self._jobs: queue.SimpleQueue[_Job[object] | None] | None = (
             queue.SimpleQueue() if deadline > 0 else None
         )
         self._started = False
@@ -98,26 +99,40 @@ class Admission:
     def _start_threads(self) -> None:
         # NOTE: started on first use, in the worker, never in gunicorn's master.
         with self._start:
-            if self._started:
+            if self._started or self._jobs is None:
                 return
+            # The threads hold the queue and the slots, not this object: once
+            # it is collected (an app built and dropped), they are told to end.
+            weakref.finalize(self, _stop, self._jobs, self.max_in_flight)
             for number in range(self.max_in_flight):
                 threading.Thread(
-                    target=self._predict_jobs,
+                    target=_predict_jobs,
+                    args=(self._jobs, self._slots),
                     name=f"roost-predict_{number}",
                     daemon=True,
                 ).start()
             self._started = True
 
-    def _predict_jobs(self) -> None:
-        """Run handed-over predictions, one at a time, for as long as the worker."""
-        assert self._jobs is not None  # noqa: S101 - started only with a deadline
-        while True:
-            job = self._jobs.get()
-            try:
-                job.result = job.context.run(job.work)
-            except BaseException as exc:  # noqa: BLE001 - re-raised on the request's thread
-                job.error = exc
-            finally:
-                self._slots.release()
-                job.done.release()
-            del job  # NOTE: not kept alive while waiting for the next one
+
+def _stop(jobs: queue.SimpleQueue[_Job[object] | None], threads: int) -> None:
+    """Tell every predicting thread to end once the queued jobs are done."""
+    for _ in range(threads):
+        jobs.put(None)
+
+
+def _predict_jobs(
+    jobs: queue.SimpleQueue[_Job[object] | None], slots: threading.BoundedSemaphore
+) -> None:
+    """Run handed-over predictions, one at a time, until told to end."""
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        try:
+            job.result = job.context.run(job.work)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the request's thread
+            job.error = exc
+        finally:
+            slots.release()
+            job.done.release()
+        del job  # NOTE: not kept alive while waiting for the next one

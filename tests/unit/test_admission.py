@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import gc
 import threading
 import time
 
@@ -40,6 +41,27 @@ class TestWithDeadline:
         with pytest.raises(ValueError, match="broken"):
             admission.run(fail)
         assert [admission.run(lambda n=n: n) for n in range(5)] == list(range(5))
+
+    def test_threads_end_once_the_admission_is_dropped(self) -> None:
+        """An app built and dropped leaves no predicting thread behind."""
+
+        def predicting() -> set[threading.Thread]:
+            return {
+                thread
+                for thread in threading.enumerate()
+                if thread.name.startswith("roost-predict")
+            }
+
+        before = predicting()
+        admission = Admission(max_in_flight=3, deadline=5)
+        assert admission.run(lambda: 1) == 1
+        started = predicting() - before
+        assert len(started) == 3
+        del admission
+        gc.collect()
+        for thread in started:
+            thread.join(5)
+        assert not any(thread.is_alive() for thread in started)
 
     def test_slow_work_raises_at_the_deadline_and_keeps_its_slot(self) -> None:
         """504 after the deadline; the slot frees only when the work ends."""
