@@ -25,6 +25,8 @@ __all__ = [
 
 #: Shortest wait a late read gets: enough to take bytes already received.
 _LAST_LOOK = 0.001
+#: recv's flag to take only bytes already received, where the platform has it.
+_NOW_ONLY = getattr(socket, "MSG_DONTWAIT", 0)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,14 @@ class DeadlineReads:
         if self.expired:
             raise self._error(self._seconds)
         outer = self.sock.gettimeout()
+        if _NOW_ONLY and outer is None:
+            # NOTE: bytes already received (most requests arrive whole) need
+            # no timeout: two fewer system calls than setting one and back.
+            # Only on a blocking socket: with a timeout, recv polls first.
+            try:
+                return self.sock.recv(size, _NOW_ONLY)
+            except BlockingIOError:
+                pass  # nothing yet: wait for it, within the deadline
         wait = max(self._deadline - time.monotonic(), _LAST_LOOK)
         self.sock.settimeout(wait if outer is None else min(wait, outer))
         try:
