@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lineup import WORKER_READY_LINE, Context, base_env, mlserver_launch
+from lineup import Context, mlserver_launch, roost_serve
 from packaged_results import MLSERVER, ONNX, SKLEARN, WHOLE
 from run import WORK_DIR
-from servers import Launch, free_port
+from servers import Launch
 
 __all__ = [
     "MLSERVER_PATH",
@@ -36,27 +36,10 @@ PACKAGED_DIR = WORK_DIR / "packaged"
 
 def roost_launch(ctx: Context, site: Path, **settings: str) -> Launch:
     """`roost serve` of the packaged model installed in `site`."""
-    port = free_port()
-    metrics = ctx.work_dir / f"metrics-{port}"
-    env = base_env(
-        PYTHONPATH=str(site),
-        ROOST_MODEL_DIR=str(ctx.model_dir),
-        ROOST_PROFILE="production",
-        ROOST_METRICS_DIR=str(metrics),
-        **settings,
-    )
-    argv = [str(ctx.roost_python), "-m", "roost.core.cli", "serve"]
-    argv += ["--port", str(port), "--workers", str(ctx.workers)]
-    return Launch(
-        argv,
-        env,
-        port,
-        # Not /health/ready: other adapters in roost's venv (house-prices)
-        # find no artifact in the empty model folder and are never ready.
-        f"/v2/models/{MODEL}/ready",
-        cleanup=(metrics,),
-        ready_log=(WORKER_READY_LINE, ctx.workers),
-    )
+    # Not /health/ready: other adapters in roost's venv (house-prices)
+    # find no artifact in the empty model folder and are never ready.
+    ready = f"/v2/models/{MODEL}/ready"
+    return roost_serve(ctx, ready, PYTHONPATH=str(site), **settings)
 
 
 def _roost_labels(body: bytes) -> list[str]:
