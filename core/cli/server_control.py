@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from roost.core.runtime.control.commands import reload_server, stop_server
-from roost.core.runtime.control.pidfile import pidfile_of
 from roost.core.runtime.settings import Settings
 from roost.core.security.key_file import load_ring
 
@@ -82,7 +80,7 @@ def _pidfile(settings: Settings, args: argparse.Namespace) -> Path:
         return Path(args.pidfile)
     if args.port is not None:
         settings = settings.replace(port=args.port)
-    return pidfile_of(settings, os.environ)
+    return settings.pidfile_path
 
 
 def _timeout(args: argparse.Namespace, default: float) -> float:

@@ -30,7 +30,7 @@ from roost.core.runtime.settings.models import (
 from roost.core.runtime.settings.monitoring import MonitoringSettings
 from roost.core.runtime.settings.payload_log import PayloadLogSettings
 from roost.core.runtime.settings.security import KEYLESS_PATHS, SecuritySettings
-from roost.core.runtime.settings.server import ServerSettings
+from roost.core.runtime.settings.server import ServerSettings, runtime_dir
 from roost.core.runtime.settings.serving import ServingSettings
 from roost.core.runtime.settings.traffic import TrafficSettings
 
@@ -66,12 +66,12 @@ class Settings(
 ):
     """Everything that configures one roost process.
 
-    Each field but `request_id_factory` is a setting: it maps to the
-    environment variable `ROOST_<FIELD>` (`PORT` is also honoured, the PaaS
-    convention, when `ROOST_PORT` is unset), and its `setting(...)` metadata
-    says how it is read, checked and documented. A new setting is a new
-    field declared the same way in its subsystem's class, plus its row in
-    the README.
+    Each field but `request_id_factory` and `xdg_runtime_dir` is a setting:
+    it maps to the environment variable `ROOST_<FIELD>` (`PORT` is also
+    honoured, the PaaS convention, when `ROOST_PORT` is unset), and its
+    `setting(...)` metadata says how it is read, checked and documented. A
+    new setting is a new field declared the same way in its subsystem's
+    class, plus its row in the README.
     """
 
     #: Not a setting: code swaps it (tests), the environment cannot.
@@ -100,7 +100,10 @@ class Settings(
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from `ROOST_*` variables (the only reader of them)."""
+        """Build settings from `ROOST_*` variables (the only reader of them).
+
+        `XDG_RUNTIME_DIR` is read too: the default pidfile lives there.
+        """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for declared in declared_settings():
@@ -109,6 +112,7 @@ class Settings(
                 values[declared.name] = declared.parse(*found)
             elif declared.env_default is not None:
                 values[declared.name] = declared.env_default(env)
+        values["xdg_runtime_dir"] = runtime_dir(env)
         return cls.for_profile(values.pop("profile", "development"), **values)
 
     def replace(self, **changes: Any) -> Settings:

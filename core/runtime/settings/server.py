@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,14 +18,37 @@ from roost.core.runtime._setting import (
     text,
 )
 
-__all__ = ["MAX_PORT", "ServerSettings"]
+__all__ = [
+    "MAX_PORT",
+    "ServerSettings",
+    "default_pidfile",
+    "private_temp_dir",
+    "runtime_dir",
+]
 
 MAX_PORT = 65535
 
 
+def runtime_dir(environ: Mapping[str, str]) -> Path | None:
+    """Return `$XDG_RUNTIME_DIR` (None when unset or empty)."""
+    value = environ.get("XDG_RUNTIME_DIR")
+    return Path(value) if value else None
+
+
+def private_temp_dir() -> Path:
+    """Return this user's `roost-UID` folder in the temporary folder."""
+    return Path(tempfile.gettempdir()) / f"roost-{os.getuid()}"
+
+
+def default_pidfile(port: int, runtime: Path | None) -> Path:
+    """Return `roost-PORT.pid` in the runtime folder, else in a private temp dir."""
+    base = runtime if runtime is not None else private_temp_dir()
+    return base / f"roost-{port}.pid"
+
+
 @dataclass(frozen=True)
 class ServerSettings:
-    """Where the server listens, its workers, their timeouts and recycling."""
+    """Where the server listens and keeps its pidfile; workers, timeouts, recycling."""
 
     host: str = field(
         default="127.0.0.1", metadata=setting("address to bind", parse=text)
@@ -69,6 +95,10 @@ class ServerSettings:
             "in the temporary folder",
         ),
     )
+    #: Not a setting: `$XDG_RUNTIME_DIR`, home of the default pidfile.
+    xdg_runtime_dir: Path | None = field(
+        default_factory=lambda: runtime_dir(os.environ), repr=False
+    )
     max_requests: int = field(
         default=0,
         metadata=setting(
@@ -85,3 +115,10 @@ class ServerSettings:
             check=not_negative,
         ),
     )
+
+    @property
+    def pidfile_path(self) -> Path:
+        """The pidfile in use: `pidfile` if set, else one named by the port."""
+        if self.pidfile is not None:
+            return self.pidfile
+        return default_pidfile(self.port, self.xdg_runtime_dir)
