@@ -32,7 +32,8 @@ from pathlib import Path
 
 from lineup import SEED_ROUTE, SERVERS, Context
 from loadgen import run_wrk
-from packaged import PACKAGED_DIR, ROOST_PATH, fit, package_engines, roost_launch
+from packaged_build import fit, package_engines
+from packaged_lineup import PACKAGED_DIR, ROOST_PATH, roost_launch
 from packaged_results import Row
 from run import WORK_DIR, prepare_workload
 from servers import RunningServer, cpu_seconds_between, start_server

@@ -34,6 +34,7 @@ __all__ = [
     "ServerSpec",
     "base_env",
     "mlserver_launch",
+    "roost_serve",
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -78,27 +79,38 @@ BATCHING = {
 }
 
 
+def roost_serve(ctx: Context, ready_path: str, **variables: str) -> Launch:
+    """`roost serve` on a free port: production profile, a metrics folder of its own.
+
+    Args:
+        ctx: the interpreter, model folder, work folder and workers.
+        ready_path: the route that answers 200 once the server is ready.
+        variables: more environment variables (settings, PYTHONPATH).
+    """
+    port = free_port()
+    metrics = ctx.work_dir / f"metrics-{port}"
+    env = base_env(
+        ROOST_MODEL_DIR=str(ctx.model_dir),
+        ROOST_PROFILE="production",
+        ROOST_METRICS_DIR=str(metrics),
+        **variables,
+    )
+    argv = [str(ctx.roost_python), "-m", "roost.core.cli", "serve"]
+    argv += ["--port", str(port), "--workers", str(ctx.workers)]
+    return Launch(
+        argv,
+        env,
+        port,
+        ready_path,
+        cleanup=(metrics,),
+        ready_log=(WORKER_READY_LINE, ctx.workers),
+    )
+
+
 def _roost(engine: str, **extra: str) -> Callable[[Context], Launch]:
     def launch(ctx: Context) -> Launch:
-        port = free_port()
-        metrics = ctx.work_dir / f"metrics-{port}"
-        env = base_env(
-            ROOST_MODEL_DIR=str(ctx.model_dir),
-            ROOST_PROFILE="production",
-            ROOST_ADAPTER_OPTIONS=json.dumps({"house-prices": {"engine": engine}}),
-            ROOST_METRICS_DIR=str(metrics),
-            **extra,
-        )
-        argv = [str(ctx.roost_python), "-m", "roost.core.cli", "serve"]
-        argv += ["--port", str(port), "--workers", str(ctx.workers)]
-        return Launch(
-            argv,
-            env,
-            port,
-            "/health/ready",
-            cleanup=(metrics,),
-            ready_log=(WORKER_READY_LINE, ctx.workers),
-        )
+        options = json.dumps({"house-prices": {"engine": engine}})
+        return roost_serve(ctx, "/health/ready", ROOST_ADAPTER_OPTIONS=options, **extra)
 
     return launch
 

@@ -25,30 +25,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
 import shlex
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from batch_metrics import batch_rows
-from lineup import (
-    BATCHING,
-    WORKER_READY_LINE,
-    Context,
-    base_env,
-    describe_answer,
-    mlserver_launch,
-)
+from lineup import BATCHING, Context, describe_answer
 from loadgen import WrkError, find_wrk, run_wrk
 from machine import VERSIONS, commit, describe_machine, load_average, versions
+from packaged_build import fit, package_engines
+from packaged_lineup import MODEL, PACKAGED_DIR, ROOST_PATH, Served, plan, roost_launch
 from packaged_results import (
     MLSERVER,
     ONNX,
@@ -59,15 +51,11 @@ from packaged_results import (
     Row,
     render,
 )
-from run import REPO_DIR, WORK_DIR, measure, roost_interpreter
-from servers import Launch, RunningServer, ServerError, free_port, start_server
+from run import REPO_DIR, WORK_DIR, roost_interpreter
+from servers import RunningServer, ServerError, start_server
+from sweep import measure
 from venvs import VenvError, ensure_venv
 
-MODEL, VERSION = "ames-band", "1.0.0"
-#: roost answers labels only, as MLServer's runtime does (`predict`, no proba).
-ROOST_PATH = f"/v1/models/{MODEL}/predict?outputs=predictions"
-MLSERVER_PATH = f"/v2/models/{MODEL}/infer"
-PACKAGED_DIR = WORK_DIR / "packaged"
 PROFILES = {
     "full": {"duration": 10.0, "warmup": 2.0, "pairs": 3},
     "quick": {"duration": 3.0, "warmup": 1.0, "pairs": 2},
@@ -107,78 +95,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _run(command: list[str], timeout: float, **kwargs: Any) -> str:
-    """Run one of our own commands; return its stdout or exit with its stderr."""
-    done = subprocess.run(  # noqa: S603 - roost's interpreter and our own scripts
-        command, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{shlex.join(command)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout
-
-
-def engines_offered(roost_python: Path) -> tuple[str, ...] | None:
-    """Return the engines `roost package --engine` offers; None without it."""
-    help_text = _run([str(roost_python), "-m", "roost.core.cli", "package", "-h"], 60)
-    if "--engine" not in help_text:
-        return None
-    return tuple(name for name in ("sklearn", "onnx") if name in help_text)
-
-
-def package(roost_python: Path, work: Path, engine: str | None) -> Path:
-    """Package the fitted pipeline for `engine`; install it; return the folder."""
-    label = engine or "default"
-    command = [str(roost_python), "-m", "roost.core.cli", "package"]
-    command += ["--model", str(work / "model.skops"), "--data", str(work / "data.csv")]
-    command += ["--name", MODEL, "--version", VERSION, "--trust", "numpy.dtype"]
-    command += ["--output", str(work / f"dist-{label}")]
-    if engine is not None:
-        command += ["--engine", engine]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROOST_")}
-    wheel = _run(command, 600, env=env, cwd=work).strip().splitlines()[-1]
-    site = work / f"site-{label}"
-    _run(
-        [str(roost_python), "-m", "pip", "install", "--quiet", "--no-deps",
-         "--disable-pip-version-check", "--force-reinstall", "--upgrade",
-         "--target", str(site), wheel],
-        600,
-    )  # fmt: skip
-    return site
-
-
-def roost_launch(ctx: Context, site: Path, **settings: str) -> Launch:
-    """`roost serve` of the packaged model installed in `site`."""
-    port = free_port()
-    metrics = ctx.work_dir / f"metrics-{port}"
-    env = base_env(
-        PYTHONPATH=str(site),
-        ROOST_MODEL_DIR=str(ctx.model_dir),
-        ROOST_PROFILE="production",
-        ROOST_METRICS_DIR=str(metrics),
-        **settings,
-    )
-    argv = [str(ctx.roost_python), "-m", "roost.core.cli", "serve"]
-    argv += ["--port", str(port), "--workers", str(ctx.workers)]
-    return Launch(
-        argv,
-        env,
-        port,
-        # Not /health/ready: other adapters in roost's venv (house-prices)
-        # find no artifact in the empty model folder and are never ready.
-        f"/v2/models/{MODEL}/ready",
-        cleanup=(metrics,),
-        ready_log=(WORKER_READY_LINE, ctx.workers),
-    )
-
-
-def _roost_labels(body: bytes) -> list[str]:
-    return [str(label) for label in json.loads(body)["predictions"]]
-
-
-def _v2_labels(body: bytes) -> list[str]:
-    return [str(label) for label in json.loads(body)["outputs"][0]["data"]]
-
-
 def count_mismatches(
     server: RunningServer,
     path: str,
@@ -201,17 +117,6 @@ def count_mismatches(
             raise ServerError(f"{size} records: {len(labels)} labels came back")
         mismatches += sum(a != b for a, b in zip(labels, reference, strict=False))
     return mismatches
-
-
-@dataclass(frozen=True)
-class Served:
-    """One server of the engine comparison and the rows measured on it."""
-
-    launch: Callable[[], Launch]
-    path: str
-    #: Row name -> payload kind: "exact", "whole" or "v2".
-    kinds: Mapping[str, str]
-    read: Callable[[bytes], list[str]]
 
 
 def drive(
@@ -326,73 +231,6 @@ def facts(
     for name, python in ctx.venv_pythons.items():
         out[f"{name} venv"] = versions(python, VERSIONS[name])
     return out
-
-
-def package_engines(roost_python: Path, onnx: Row) -> tuple[dict[str, Path], str]:
-    """Package the pipeline once per engine; return each one's folder and a fact.
-
-    Without `roost package --engine`, one wheel of the default (scikit-learn)
-    engine, and the ONNX row says it is not available.
-    """
-    offered = engines_offered(roost_python)
-    if offered is None:
-        onnx.failure = "`roost package` has no --engine option"
-        fact = (
-            "`roost package` has no --engine option here: one wheel, its "
-            "default engine (scikit-learn); no ONNX row"
-        )
-        return {"sklearn": package(roost_python, PACKAGED_DIR, None)}, fact
-    if "onnx" not in offered:
-        onnx.failure = "`roost package --engine` offers no onnx"
-    sites = {
-        engine: package(roost_python, PACKAGED_DIR, engine)
-        for engine in ("sklearn", "onnx")
-        if engine in offered
-    }
-    return sites, f"`roost package --engine {'|'.join(offered)}`: one wheel each"
-
-
-def plan(ctx: Context, sites: Mapping[str, Path], mlserver: bool) -> list[Served]:
-    """Return the servers to drive in turn: each engine, then MLServer."""
-    served = []
-    if "onnx" in sites:
-        served.append(
-            Served(
-                lambda: roost_launch(ctx, sites["onnx"]),
-                ROOST_PATH,
-                {ONNX: "exact"},
-                _roost_labels,
-            )
-        )
-    served.append(
-        Served(
-            lambda: roost_launch(ctx, sites["sklearn"]),
-            ROOST_PATH,
-            {SKLEARN: "exact", WHOLE: "whole"},
-            _roost_labels,
-        )
-    )
-    if mlserver:
-        artifact = (PACKAGED_DIR / "model.joblib").resolve()
-        served.append(
-            Served(
-                lambda: mlserver_launch(ctx, MODEL, artifact, VERSION),
-                MLSERVER_PATH,
-                {MLSERVER: "v2"},
-                _v2_labels,
-            )
-        )
-    return served
-
-
-def fit(args: argparse.Namespace) -> dict[str, Any]:
-    """Fit and save the pipeline, write the bodies; return the summary."""
-    _log("fitting the pipeline and writing the payloads ...")
-    script = Path(__file__).with_name("packaged_workload.py")
-    command = [str(args.roost_python), str(script), "--out", str(PACKAGED_DIR)]
-    command += ["--sizes", ",".join(map(str, args.sizes))]
-    summary: dict[str, Any] = json.loads(_run(command, 900))
-    return summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:

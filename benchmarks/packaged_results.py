@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from batch_metrics import BatchRows
+from report_tables import noise_line, num, opening, table
 from results import QUIET_SHARE, Cell
 
 __all__ = [
@@ -149,56 +150,54 @@ def target_lines(report: PackagedReport) -> list[str]:
     return lines
 
 
-def _num(value: float | None, digits: int = 0) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def _cell_columns(cell: Cell) -> str:
-    load = cell.load
-    return (
-        f"{_num(load.p50_ms, 2)} | {_num(load.p99_ms, 2)} | {load.errors} "
-        f"| {_num(cell.cpu_ms, 2)} | {_num(100 * (cell.other_load or 0))}%"
-    )
-
-
 def _engine_table(report: PackagedReport) -> list[str]:
-    lines = [
-        "| records | server | req/s | rows/s | p50 ms | p99 ms | errors "
-        "| server CPU ms/req | other load |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows: list[list[object]] = []
     for size in report.sizes:
         for row in report.rows:
             cell = row.cells.get(size)
             if cell is None:
                 continue
-            rate = cell.load.requests_per_s
-            lines.append(
-                f"| {size} | {row.label} | {_num(rate)} | {_num(rate * size)} "
-                f"| {_cell_columns(cell)} |"
+            load, rate = cell.load, cell.load.requests_per_s
+            rows.append(
+                [
+                    size,
+                    row.label,
+                    num(rate),
+                    num(rate * size),
+                    num(load.p50_ms, 2),
+                    num(load.p99_ms, 2),
+                    load.errors,
+                    num(cell.cpu_ms, 2),
+                    f"{num(100 * (cell.other_load or 0))}%",
+                ]
             )
-    return lines
+    header = ["records", "server", "req/s", "rows/s", "p50 ms", "p99 ms", "errors"]
+    return table([*header, "server CPU ms/req", "other load"], rows, text_columns=(1,))
 
 
 def _batching_table(report: PackagedReport) -> list[str]:
-    lines = [
-        "| micro-batching | settings | runs | req/s | p50 ms (median) | errors "
-        "| adapter calls | mean rows per call | calls of more than one row |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows: list[list[object]] = []
     for side in report.batching:
         settings = " ".join(f"{k}={v}" for k, v in side.settings.items())
         p50 = median(c.load.p50_ms for c in side.cells) if side.cells else None
         errors = sum(c.load.errors for c in side.cells)
         batches = side.batches
-        lines.append(
-            f"| {side.label} | `{settings}` | {len(side.cells)} "
-            f"| {_num(combined_rate(side.cells))} | {_num(p50, 2)} | {errors} "
-            f"| {_num(batches.calls if batches else None)} "
-            f"| {_num(batches.mean_rows if batches else None, 2)} "
-            f"| {_num(batches.merged_calls if batches else None)} |"
+        rows.append(
+            [
+                side.label,
+                f"`{settings}`",
+                len(side.cells),
+                num(combined_rate(side.cells)),
+                num(p50, 2),
+                errors,
+                num(batches.calls if batches else None),
+                num(batches.mean_rows if batches else None, 2),
+                num(batches.merged_calls if batches else None),
+            ]
         )
-    return lines
+    header = ["micro-batching", "settings", "runs", "req/s", "p50 ms (median)"]
+    header += ["errors", "adapter calls", "mean rows per call"]
+    return table([*header, "calls of more than one row"], rows, text_columns=(0, 1))
 
 
 def _answers(report: PackagedReport) -> list[str]:
@@ -224,27 +223,19 @@ def _noise(report: PackagedReport) -> str:
         for cell in cells
         if cell.other_load is not None
     ]
-    if not shares:
-        return "- **machine noise**: not measured"
-    mean = sum(shares) / len(shares)
-    line = (
-        f"- **machine noise**: other processes used {100 * mean:.0f}% of the CPU "
-        f"on average during the wrk runs (worst run {100 * max(shares):.0f}%)"
-    )
-    if mean > QUIET_SHARE:
-        line += ". **WARNING: not a quiet machine: figures are indicative only.**"
-    return line
+    warning = "**WARNING: not a quiet machine: figures are indicative only.**"
+    return noise_line(shares, QUIET_SHARE, warning)
 
 
 def render(report: PackagedReport) -> str:
     """Return the report as Markdown."""
-    facts = [f"- **{key}**: {value}" for key, value in report.facts.items()]
-    facts.append(_noise(report))
     sections = [
-        "# roost benchmark: a packaged scikit-learn pipeline",
-        "\n".join(facts),
-        "## Targets (ratios measured in this run)",
-        "\n".join(target_lines(report)),
+        *opening(
+            "roost benchmark: a packaged scikit-learn pipeline",
+            report.facts,
+            _noise(report),
+            target_lines(report),
+        ),
         f"## Engines against MLServer (wrk -t1 -c{report.connections}, "
         f"{report.duration_s:g} s per cell)",
         "\n".join(_engine_table(report)),

@@ -8,8 +8,7 @@ issue's targets as ratios measured in this one run, each PASS or FAIL.
 
 from __future__ import annotations
 
-import math
-
+from report_tables import ms, noise_line, num, opening, pct, table
 from results import QUIET_SHARE, Report, overhead_ms, rate, server_run
 from targets import target_lines
 
@@ -23,30 +22,8 @@ IN_PROCESS = {
 }
 
 
-def _num(value: float | None, digits: int = 0) -> str:
-    if value is None or math.isnan(value):
-        return "-"
-    if math.isinf(value):
-        return "inf"
-    return f"{value:,.{digits}f}"
-
-
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return _num(value, 3 if value < 1 else 2 if value < 10 else 1)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
-
-
 def _table(report: Report) -> list[str]:
-    lines = [
-        "| records | server | req/s | rows/s | p50 ms | p99 ms | errors "
-        "| server CPU ms/req | roost is Nx | other load |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows: list[list[object]] = []
     for size in report.sizes:
         for run in report.runs:
             # NOTE: servers sent whole rows are compared with roost sent them.
@@ -56,55 +33,72 @@ def _table(report: Report) -> list[str]:
             cell = run.cells.get(size)
             if run.failure or cell is None:
                 reason = run.failure.splitlines()[0][:60] if run.failure else "-"
-                lines.append(
-                    f"| {size} | {run.label} | not measured: {reason} | | | | | | | |"
-                )
+                rows.append([size, run.label, f"not measured: {reason}", *[""] * 7])
                 continue
-            per_s = cell.load.requests_per_s
+            load = cell.load
+            per_s = load.requests_per_s
             times = roost / per_s if roost and per_s else None
-            lines.append(
-                f"| {size} | {run.label} | {_num(per_s)} | {_num(per_s * size)} "
-                f"| {_ms(cell.load.p50_ms)} | {_ms(cell.load.p99_ms)} "
-                f"| {cell.load.errors} | {_ms(cell.cpu_ms)} "
-                f"| {_num(times, 1)}x | {_pct(cell.other_load)} |"
+            rows.append(
+                [
+                    size,
+                    run.label,
+                    num(per_s),
+                    num(per_s * size),
+                    ms(load.p50_ms),
+                    ms(load.p99_ms),
+                    load.errors,
+                    ms(cell.cpu_ms),
+                    f"{num(times, 1)}x",
+                    pct(cell.other_load),
+                ]
             )
         for key, label in IN_PROCESS.items():
             seconds = report.in_process.get(key, {}).get(size)
             cpu = report.in_process_cpu.get(key, {}).get(size)
             if seconds:
-                per_s, ms = _num(1 / seconds), _ms(seconds * 1000)
-                cpu_ms = _ms(cpu * 1000 if cpu is not None else None)
-                lines.append(
-                    f"| {size} | {label} | {per_s} | {_num(size / seconds)} | {ms} "
-                    f"| - | - | {cpu_ms} | - | - |"
+                cpu_ms = ms(cpu * 1000 if cpu is not None else None)
+                rows.append(
+                    [
+                        size,
+                        label,
+                        num(1 / seconds),
+                        num(size / seconds),
+                        ms(seconds * 1000),
+                        "-",
+                        "-",
+                        cpu_ms,
+                        "-",
+                        "-",
+                    ]
                 )
-    return lines
+    header = ["records", "server", "req/s", "rows/s", "p50 ms", "p99 ms", "errors"]
+    header += ["server CPU ms/req", "roost is Nx", "other load"]
+    return table(header, rows, text_columns=(1,))
 
 
 def _single_table(report: Report) -> list[str]:
-    lines = [
-        "| server | req/s | p50 ms | p90 ms | p99 ms | errors | server CPU ms/req "
-        "| other load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows: list[list[object]] = []
     for run in report.runs:
         if run.single is not None:
             load = run.single.load
-            lines.append(
-                f"| {run.label} | {_num(load.requests_per_s)} | {_ms(load.p50_ms)} "
-                f"| {_ms(load.p90_ms)} | {_ms(load.p99_ms)} | {load.errors} "
-                f"| {_ms(run.single.cpu_ms)} | {_pct(run.single.other_load)} |"
+            rows.append(
+                [
+                    run.label,
+                    num(load.requests_per_s),
+                    ms(load.p50_ms),
+                    ms(load.p90_ms),
+                    ms(load.p99_ms),
+                    load.errors,
+                    ms(run.single.cpu_ms),
+                    pct(run.single.other_load),
+                ]
             )
-    return lines
+    header = ["server", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors"]
+    return table([*header, "server CPU ms/req", "other load"], rows)
 
 
 def _memory_table(report: Report) -> list[str]:
-    lines = [
-        "| server | master MiB | workers | peak per worker MiB (max) "
-        "| total MiB (with helpers) "
-        "| ready after s | max rel. error vs in-process |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows: list[list[object]] = []
     for run in report.runs:
         if run.memory is None:
             continue
@@ -115,20 +109,24 @@ def _memory_table(report: Report) -> list[str]:
             if run.max_error is None
             else f"{run.max_error:.1e}"
         )
-        lines.append(
-            f"| {run.label} | {_num(memory.master_mib, 1)} | {len(memory.worker_mib)} "
-            f"| {_num(worst, 1)} | {_num(memory.total_mib, 1)} "
-            f"| {_num(run.startup_s, 1)} | {error} |"
+        rows.append(
+            [
+                run.label,
+                num(memory.master_mib, 1),
+                len(memory.worker_mib),
+                num(worst, 1),
+                num(memory.total_mib, 1),
+                num(run.startup_s, 1),
+                error,
+            ]
         )
-    return lines
+    header = ["server", "master MiB", "workers", "peak per worker MiB (max)"]
+    header += ["total MiB (with helpers)", "ready after s"]
+    return table([*header, "max rel. error vs in-process"], rows)
 
 
 def _overhead_table(report: Report) -> list[str]:
-    lines = [
-        "| server | records | server CPU ms/req | adapter predict CPU ms "
-        "| overhead ms |",
-        "|---|---:|---:|---:|---:|",
-    ]
+    rows: list[list[object]] = []
     pairs = (("roost", "adapter-compiled"), ("roost-pipeline", "adapter-pipeline"))
     for name, key in pairs:
         run = server_run(report, name)
@@ -139,14 +137,15 @@ def _overhead_table(report: Report) -> list[str]:
             seconds = report.in_process_cpu.get(key, {}).get(size)
             if cell is None or seconds is None:
                 continue
-            lines.append(
-                f"| {run.label} | {size} | {_ms(cell.cpu_ms)} | {_ms(seconds * 1000)} "
-                f"| {_ms(overhead_ms(report, name, key, size))} |"
+            overhead = ms(overhead_ms(report, name, key, size))
+            rows.append(
+                [run.label, size, ms(cell.cpu_ms), ms(seconds * 1000), overhead]
             )
-    return lines
+    header = ["server", "records", "server CPU ms/req", "adapter predict CPU ms"]
+    return table([*header, "overhead ms"], rows)
 
 
-def noise_line(report: Report) -> str:
+def _noise_line(report: Report) -> str:
     """Say how much of the CPU other processes took during the wrk runs."""
     shares = [
         cell.other_load
@@ -154,36 +153,28 @@ def noise_line(report: Report) -> str:
         for cell in [*run.cells.values(), run.single]
         if cell is not None and cell.other_load is not None
     ]
-    if not shares:
-        return "- **machine noise**: not measured"
-    mean, worst = sum(shares) / len(shares), max(shares)
-    line = (
-        f"- **machine noise**: other processes used {100 * mean:.0f}% of the CPU "
-        f"on average during the wrk runs (worst run {100 * worst:.0f}%)"
+    warning = (
+        f"**WARNING: not a quiet machine (> {100 * QUIET_SHARE:.0f}%): "
+        "absolute figures and ratios are indicative only; rerun in a quiet "
+        "window before recording them.**"
     )
-    if mean > QUIET_SHARE:
-        line += (
-            f". **WARNING: not a quiet machine (> {100 * QUIET_SHARE:.0f}%): "
-            "absolute figures and ratios are indicative only; rerun in a quiet "
-            "window before recording them.**"
-        )
-    return line
+    return noise_line(shares, QUIET_SHARE, warning)
 
 
 def render(report: Report) -> str:
     """Return the whole report as Markdown."""
-    facts = [f"- **{key}**: {value}" for key, value in report.facts.items()]
-    facts.append(noise_line(report))
     failures = [
         f"- **{run.label}** not measured: {run.failure.strip()}"
         for run in report.runs
         if run.failure
     ]
     sections = [
-        "# roost benchmark",
-        "\n".join(facts),
-        "## Targets (ratios measured in this run)",
-        "\n".join(target_lines(report)),
+        *opening(
+            "roost benchmark",
+            report.facts,
+            _noise_line(report),
+            target_lines(report),
+        ),
         f"## Throughput and latency (wrk -t1 -c{report.connections}, "
         f"{report.duration_s:g} s per cell"
         + (f", best of {report.rounds} rounds)" if report.rounds > 1 else ")"),

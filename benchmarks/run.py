@@ -17,36 +17,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shlex
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lineup import SERVERS, Context, ServerSpec, describe_answer, max_relative_error
-from loadgen import WrkError, find_wrk, run_wrk
-from machine import (
-    VERSIONS,
-    commit,
-    describe_machine,
-    load_average,
-    machine_ticks,
-    versions,
-    wait_for_quiet,
-)
+from lineup import SERVERS, Context
+from loadgen import WrkError, find_wrk
+from machine import VERSIONS, commit, describe_machine, load_average, versions
 from report import render
-from results import QUIET_SHARE, Cell, Report, ServerRun, best_of
-from servers import RunningServer, ServerError, cpu_seconds_between, start_server
+from results import Report, ServerRun, best_of
+from servers import ServerError
+from sweep import bench_server
 from venvs import VenvError, ensure_venv
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 WORK_DIR = BENCH_DIR / ".work"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PROFILES = {
     "full": {"duration": 10.0, "warmup": 2.0, "sizes": "1,10,100,1000", "repeats": 20},
     "quick": {"duration": 3.0, "warmup": 1.0, "sizes": "1,100", "repeats": 8},
@@ -177,120 +167,6 @@ def prepare_workload(args: argparse.Namespace, payload_dir: Path) -> dict[str, A
     command += ["--repeats", str(args.repeats)]
     summary: dict[str, Any] = _run_json(command, env, timeout=900)
     return summary
-
-
-def measure(
-    server: RunningServer,
-    path: str,
-    body: Path,
-    connections: int,
-    duration: float,
-    *,
-    quiet_wait: float = 0.0,
-) -> Cell:
-    """Run wrk once; return its figures with the server's CPU over the run."""
-    if quiet_wait > 0:
-        share = wait_for_quiet(quiet_wait)
-        if share > QUIET_SHARE:
-            _log(f"machine still {100 * share:.0f}% busy; measuring anyway")
-    tree_before = server.tree()
-    busy_before, total_before = machine_ticks()
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    load = run_wrk(
-        server.base_url + path, body, connections=connections, duration_s=duration
-    )
-    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    busy_after, total_after = machine_ticks()
-    server_cpu = cpu_seconds_between(tree_before, server.tree())
-    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
-        children_before.ru_utime + children_before.ru_stime
-    )
-    machine_busy = (busy_after - busy_before) / CLOCK_TICKS
-    capacity = (total_after - total_before) / CLOCK_TICKS
-    other = (
-        max(0.0, machine_busy - server_cpu - wrk_cpu) / capacity if capacity else None
-    )
-    cpu_ms = server_cpu * 1000 / load.ok_requests if load.ok_requests else None
-    return Cell(load=load, cpu_ms=cpu_ms, other_load=other)
-
-
-def check_answers(
-    spec: ServerSpec,
-    server: RunningServer,
-    bodies: dict[int, Path],
-    prices: list[float],
-) -> float | None:
-    """POST every body once; return the worst relative error of the predictions.
-
-    Raises:
-        ServerError: an answer is not 200.
-    """
-    worst = 0.0
-    for size, body in bodies.items():
-        status, answer = server.post(spec.predict_path, body.read_bytes())
-        if status != 200:
-            raise ServerError(f"{size} records: {describe_answer(status, answer)}")
-        if spec.read_prices is not None:
-            got = spec.read_prices(answer)
-            worst = max(worst, max_relative_error(got, prices[:size]))
-    return worst if spec.read_prices is not None else None
-
-
-def bench_server(
-    spec: ServerSpec,
-    ctx: Context,
-    args: argparse.Namespace,
-    payload_dir: Path,
-    prices: list[float],
-) -> ServerRun:
-    """Start one server, measure every payload, stop it."""
-    run = ServerRun(spec.name, spec.label)
-    bodies = {size: payload_dir / f"{spec.body}-{size}.json" for size in args.sizes}
-    log = WORK_DIR / "logs" / f"{spec.name}.log"
-    _log(f"{spec.name}: starting (log: {log})")
-    started = time.monotonic()
-    with start_server(spec.launch(ctx), log) as server:
-        run.startup_s = time.monotonic() - started
-        _log(f"{spec.name}: ready in {run.startup_s:.1f} s, pid {server.pid}")
-        run.max_error = check_answers(spec, server, bodies, prices)
-        for size, body in bodies.items():
-            if args.warmup > 0:
-                run_wrk(
-                    server.base_url + spec.predict_path,
-                    body,
-                    connections=args.connections,
-                    duration_s=args.warmup,
-                )
-            cell = measure(
-                server,
-                spec.predict_path,
-                body,
-                args.connections,
-                args.duration,
-                quiet_wait=args.quiet_wait,
-            )
-            run.cells[size] = cell
-            _log(
-                f"{spec.name} {size:>4} records: "
-                f"{cell.load.requests_per_s:,.0f} req/s, "
-                f"p50 {cell.load.p50_ms:.2f} ms, p99 {cell.load.p99_ms:.2f} ms, "
-                f"errors {cell.load.errors}, CPU {cell.cpu_ms or 0:.2f} ms/req, "
-                f"other load {100 * (cell.other_load or 0):.0f}%"
-            )
-            if size == 1:
-                run.single = measure(
-                    server,
-                    spec.predict_path,
-                    body,
-                    1,
-                    args.duration,
-                    quiet_wait=args.quiet_wait,
-                )
-                _log(
-                    f"{spec.name} 1 record, 1 conn: p50 {run.single.load.p50_ms:.2f} ms"
-                )
-        run.memory = server.memory()
-    return run
 
 
 def facts(

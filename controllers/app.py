@@ -19,6 +19,7 @@ from roost.controllers.routes import add_routes, bound_models
 from roost.core.runtime.logs import configure_logging
 from roost.core.runtime.settings import Settings
 from roost.core.security.key_file import load_ring
+from roost.core.security.keyless import KeylessPaths
 from roost.core.serving.dataplane import DataPlane, build_dataplane
 from roost.views.media import json_handler
 
@@ -51,7 +52,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> RoostApp:
         RequestIdMiddleware(settings.request_id_factory),
         MetricsMiddleware(dataplane.metrics),
     ]
+    keyless: KeylessPaths | None = None
     if settings.api_keys_file is not None:
+        keyless = KeylessPaths(settings.api_keys_exempt)
         ring = load_ring(settings.api_keys_file)
         logger.info(
             "API keys required: %d key(s) from %s", len(ring), settings.api_keys_file
@@ -65,5 +68,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> RoostApp:
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
     app.req_options.strip_url_path_trailing_slash = True
     install_error_handlers(app)
-    add_routes(app, dataplane, api_version())
+    add_routes(app, dataplane, api_version(), keyless=keyless)
     return app

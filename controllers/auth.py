@@ -16,26 +16,12 @@ import falcon
 
 from roost.core.errors import AuthenticationError
 from roost.core.security.api_keys import KeyRing
+from roost.core.security.keyless import API_KEY_HEADER, BEARER_HEADER, KeylessPaths
 
 __all__ = ["API_KEY_HEADER", "ApiKeyMiddleware", "KeylessPaths", "presented_key"]
 
-API_KEY_HEADER = "X-API-Key"
 #: Names the model of the route the key must cover.
 BoundModel = Callable[[], str | None]
-
-
-class KeylessPaths:
-    """The paths served without a key: exact, or `/prefix/*` for a subtree."""
-
-    def __init__(self, paths: Iterable[str]) -> None:
-        paths = tuple(paths)
-        self._exact = frozenset(path for path in paths if not path.endswith("/*"))
-        self._prefixes = tuple(path[:-1] for path in paths if path.endswith("/*"))
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and (
-            path in self._exact or path.startswith(self._prefixes)
-        )
 
 
 def presented_key(req: falcon.Request) -> str | None:
@@ -45,7 +31,7 @@ def presented_key(req: falcon.Request) -> str | None:
         AuthenticationError: the two headers carry different keys.
     """
     bearer = None
-    authorization = req.get_header("Authorization")
+    authorization = req.get_header(BEARER_HEADER)
     if authorization is not None:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() == "bearer":

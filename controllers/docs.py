@@ -10,6 +10,7 @@ from pathlib import Path
 import falcon
 
 from roost.core.api.openapi import build_document
+from roost.core.security.keyless import KeylessPaths
 from roost.core.serving.dataplane import DataPlane
 from roost.views.docs import (
     render_docs_init,
@@ -154,10 +155,14 @@ def add_docs_routes(
     app: falcon.App[falcon.Request, falcon.Response],
     dataplane: DataPlane,
     api_version: str,
+    *,
+    keyless: KeylessPaths | None = None,
 ) -> None:
     """Attach the OpenAPI document, the docs page and the landing page.
 
-    The document is built here, once per app (so once per worker).
+    The document is built here, once per app (so once per worker). With API
+    keys on, `keyless` holds the paths needing none; the document declares
+    the key schemes on every other route.
     """
     default_regression = dataplane.regression_model_or_none()
     document = build_document(
@@ -165,6 +170,7 @@ def add_docs_routes(
         api_version,
         default_regression=default_regression,
         limits=dataplane.limits,
+        keyless=keyless,
     )
     assets, reason = find_assets()
     if assets is None:

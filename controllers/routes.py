@@ -19,6 +19,7 @@ from roost.controllers.models import (
     RegressionCompatResource,
 )
 from roost.controllers.v2 import add_v2_routes
+from roost.core.security.keyless import KeylessPaths
 from roost.core.serving.dataplane import DataPlane
 
 __all__ = ["REGRESSION_ROUTE", "add_routes", "bound_models"]
@@ -31,8 +32,13 @@ def add_routes(
     app: falcon.App[falcon.Request, falcon.Response],
     dataplane: DataPlane,
     api_version: str,
+    *,
+    keyless: KeylessPaths | None = None,
 ) -> None:
     """Attach every resource to its URL.
+
+    `keyless`: with API keys on, the paths that need none (for the OpenAPI
+    document); None when keys are off.
 
     NOTE: `{name}` in a route always names a model: API keys are checked
     against it (`roost.controllers.auth`).
@@ -51,7 +57,7 @@ def add_routes(
         "/v1/models/{name}/versions/{version}/predict", predict, suffix="version"
     )
     add_v2_routes(app, dataplane)
-    add_docs_routes(app, dataplane, api_version)
+    add_docs_routes(app, dataplane, api_version, keyless=keyless)
 
 
 def bound_models(dataplane: DataPlane) -> dict[str, Callable[[], str | None]]:

@@ -37,10 +37,12 @@ from roost.core.api.openapi_builders import (
     ref,
     request_body,
 )
+from roost.core.api.openapi_security import require_keys
 from roost.core.api.openapi_v2 import v2_components, v2_paths
 from roost.core.contract.outputs import Output
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError, AdapterNotReadyError
+from roost.core.security.keyless import KeylessPaths
 from roost.core.serving.limits import IntakeLimits
 
 __all__ = ["OPENAPI_VERSION", "build_document"]
@@ -63,6 +65,7 @@ def build_document(
     *,
     default_regression: str | None = None,
     limits: IntakeLimits | None = None,
+    keyless: KeylessPaths | None = None,
 ) -> dict[str, Any]:
     """Return the OpenAPI document of everything this process serves.
 
@@ -71,6 +74,8 @@ def build_document(
         api_version: roost's version, the document's `info.version`.
         default_regression: the model behind `/v1/predict/regression`.
         limits: the intake limits, published as `maxItems` / `maxProperties`.
+        keyless: with API keys on, the paths that need none; every other
+            route then declares the key schemes. None: keys are off.
     """
     limits = limits or IntakeLimits()
     schemas = {**_v1_components(), **v2_components()}
@@ -92,20 +97,23 @@ def build_document(
     responses = {
         title: json_response(text, ref("Error")) for title, text in ERRORS.values()
     }
+    document = {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "roost",
+            "version": api_version,
+            "summary": "Machine-learning models behind a versioned REST API.",
+        },
+        "tags": tags,
+        "paths": paths,
+        "components": {"schemas": schemas, "responses": responses},
+    }
     # NOTE: a deep copy, so no caller can change the shared constants.
-    return copy.deepcopy(
-        {
-            "openapi": OPENAPI_VERSION,
-            "info": {
-                "title": "roost",
-                "version": api_version,
-                "summary": "Machine-learning models behind a versioned REST API.",
-            },
-            "tags": tags,
-            "paths": paths,
-            "components": {"schemas": schemas, "responses": responses},
-        }
-    )
+    document = copy.deepcopy(document)
+    if keyless is not None:
+        require_keys(document, keyless)
+        document = copy.deepcopy(document)
+    return document
 
 
 def _v1_components() -> dict[str, Any]:

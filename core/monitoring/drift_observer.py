@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Protocol
@@ -24,6 +23,7 @@ from prometheus_client.metrics_core import Metric
 from roost.core.contract.registry import Registry
 from roost.core.monitoring.binning import ModelBins, bin_features
 from roost.core.monitoring.drift_gauge import drift_metrics
+from roost.core.runtime.lazy_thread import LazyThread
 from roost.core.runtime.metrics import Metrics
 
 __all__ = ["DriftObserver", "ObservedRows", "drift_observers", "reference_bins"]
@@ -94,8 +94,7 @@ class DriftObserver:
         self._queue: queue.Queue[tuple[ModelKey, pd.DataFrame]] = queue.Queue(
             queue_size
         )
-        self._thread: threading.Thread | None = None
-        self._start = threading.Lock()
+        self._thread = LazyThread(self._run, "roost-drift")
         self._counters: dict[ModelKey, dict[str, list[Counter]]] = {}
         metrics.derive(self.drift_metrics)
 
@@ -104,8 +103,7 @@ class DriftObserver:
         key = (record.name, record.version)
         if key not in self.bins:
             return
-        if self._thread is None:
-            self._start_thread()
+        self._thread.start()
         try:
             self._queue.put_nowait((key, record.frame))
         except queue.Full:
@@ -118,15 +116,6 @@ class DriftObserver:
     def drift_metrics(self, collected: Sequence[Metric]) -> list[Metric]:
         """Compute `roost_feature_drift` from the collected bin counts."""
         return list(drift_metrics(self.bins, collected))
-
-    def _start_thread(self) -> None:
-        # NOTE: started on first use, in the worker, never in gunicorn's master.
-        with self._start:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="roost-drift", daemon=True
-                )
-                self._thread.start()
 
     def _run(self) -> None:
         while True:

@@ -22,11 +22,7 @@ from roost.core.runtime.affinity import (
     pins_workers,
     usable_cpus,
 )
-from roost.core.runtime.control.pidfile import (
-    pidfile_of,
-    prepare_pidfile_dir,
-    status_dir,
-)
+from roost.core.runtime.control.pidfile import prepare_pidfile_dir, status_dir
 from roost.core.runtime.control.staged_reload import StagedReload
 from roost.core.runtime.read_deadlines import ReadDeadlines
 from roost.core.runtime.settings import Settings
@@ -182,7 +178,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     `gunicorn` command. Creates the pidfile's folder when it is missing,
     since gunicorn writes the pidfile before any hook.
     """
-    pidfile = pidfile_of(settings, os.environ)
+    pidfile = settings.pidfile_path
     prepare_pidfile_dir(pidfile)
     staged = StagedReload(status_dir(pidfile))
 

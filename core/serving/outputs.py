@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,20 @@ OutputArrays = dict[str, np.ndarray | list[Any]]
 
 def takes_outputs(adapter: ModelAdapter) -> bool:
     """Say whether the adapter's `predict` accepts an `outputs` keyword."""
+    predict = adapter.predict
+    # Bound methods are new objects on each access; their function is not.
+    function = getattr(predict, "__func__", predict)
     try:
-        parameters = inspect.signature(adapter.predict).parameters
+        return _accepts_outputs(function)
+    except TypeError:  # an unhashable callable: read its signature each time
+        return _accepts_outputs.__wrapped__(function)
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts_outputs(predict: Callable[..., Any]) -> bool:
+    """Say whether `predict` has an `outputs` parameter (read once per function)."""
+    try:
+        parameters = inspect.signature(predict).parameters
     except (TypeError, ValueError):
         return False
     return "outputs" in parameters

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from roost.core.contract.registry import AdapterEntry, Registry
 from roost.core.errors import AdapterNotFoundError
+from roost.core.runtime.lazy_thread import LazyThread
 from roost.core.runtime.metrics import ShadowMetrics
 from roost.core.serving.outputs import predict_outputs
 from roost.core.serving.shadow_comparison import compare_outputs
@@ -59,8 +59,7 @@ class ShadowObserver:
         self._queue: queue.Queue[tuple[AdapterEntry, PredictionRecord]] = queue.Queue(
             maxsize=queue_size
         )
-        self._start = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._thread = LazyThread(self._run, "roost-shadow")
 
     def problems(self) -> dict[str, str]:
         """Return, by model name, why its shadow cannot run."""
@@ -76,17 +75,7 @@ class ShadowObserver:
         except queue.Full:
             self._metrics.dropped.labels(record.name, shadow.version).inc()
             return
-        if self._thread is None:
-            self._start_thread()
-
-    def _start_thread(self) -> None:
-        """Start the shadow thread on first use (in the worker, after any fork)."""
-        with self._start:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="roost-shadow", daemon=True
-                )
-                self._thread.start()
+        self._thread.start()
 
     def _run(self) -> None:
         while True:

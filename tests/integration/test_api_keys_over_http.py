@@ -133,6 +133,45 @@ class TestAcceptance:
         assert keyed.server.get("/metrics").status_code == 200
 
 
+def declared_headers(scheme: dict[str, str], key: str) -> dict[str, str]:
+    """Present `key` as an OpenAPI security scheme says (what a client reads)."""
+    if scheme["type"] == "http" and scheme["scheme"].lower() == "bearer":
+        return {"Authorization": f"Bearer {key}"}
+    assert (scheme["type"], scheme["in"]) == ("apiKey", "header"), scheme
+    return {scheme["name"]: key}
+
+
+class TestDeclaredSchemes:
+    """The OpenAPI document's security schemes are what the server accepts."""
+
+    def test_a_key_in_each_declared_scheme_predicts(self, keyed: KeyedServer) -> None:
+        """Each scheme on the predict route, followed as written, gets 200; none 401."""
+        document = keyed.server.get("/openapi.json", headers=bearer(keyed.echo)).json()
+        schemes = document["components"]["securitySchemes"]
+        predict = document["paths"][ECHO]["post"]
+        offered = [name for requirement in predict["security"] for name in requirement]
+        assert sorted(offered) == sorted(schemes)
+        assert len(schemes) == 2
+        for name in offered:
+            headers = declared_headers(schemes[name], keyed.echo)
+            result = keyed.server.post(ECHO, json=[{"x": 3}], headers=headers)
+            assert result.status_code == 200, (name, result.text)
+            assert result.json()["predictions"] == [6.0]
+            wrong = declared_headers(schemes[name], keyed.parity)
+            refused = keyed.server.post(ECHO, json=[{"x": 3}], headers=wrong)
+            assert refused.status_code == 403
+        assert "401" in predict["responses"]
+        assert keyed.server.post(ECHO, json=[{"x": 3}]).status_code == 401
+
+    def test_the_keyless_probe_declares_no_key(self, keyed: KeyedServer) -> None:
+        """/health declares no security and answers without a key."""
+        document = keyed.server.get(
+            "/openapi.json", headers={"X-API-Key": keyed.parity}
+        ).json()
+        assert "security" not in document["paths"]["/health"]["get"]
+        assert keyed.server.get("/health").status_code == 200
+
+
 class TestLogs:
     """Keys never reach the server's log, access lines included."""
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from scripted_server import Answer, ScriptedServer
 from server_harness import RunningServer, free_port
 
 from roost.client import (
+    BadRequestError,
     Client,
     InputRejectedError,
     ModelNotFoundError,
@@ -203,6 +205,88 @@ class TestPredict:
             pytest.raises(RoostConnectionError),
         ):
             roost.models()
+
+
+class TestOutputs:
+    """outputs= asks the server for chosen declared outputs only."""
+
+    ROWS = ({"n": 4}, {"n": 9}, {"n": -3})
+
+    @staticmethod
+    def parity(n: int) -> str:
+        """The class the parity model should give n, worked out here."""
+        return "odd" if n % 2 else "even"
+
+    def test_probabilities_alone(self, client: Client) -> None:
+        """outputs="probabilities" gets probabilities and no predictions."""
+        result = client.predict("parity", list(self.ROWS), outputs="probabilities")
+        assert result.predictions is None
+        assert set(result.outputs) == {"probabilities"}
+        assert len(result) == len(self.ROWS)
+        assert result.probabilities == [
+            {label: float(label == self.parity(row["n"])) for label in ("even", "odd")}
+            for row in self.ROWS
+        ]
+        frame = result.to_frame()
+        assert frame.columns.tolist() == ["probability_even", "probability_odd"]
+        assert frame["probability_odd"].tolist() == [0.0, 1.0, 1.0]
+
+    def test_predictions_alone(self, client: Client) -> None:
+        """outputs=["predictions"] gets labels and no probabilities."""
+        result = client.predict("parity", list(self.ROWS), outputs=["predictions"])
+        assert result.predictions == [self.parity(row["n"]) for row in self.ROWS]
+        assert result.probabilities is None
+        assert set(result.outputs) == {"predictions"}
+        assert result.to_frame().columns.tolist() == ["prediction"]
+
+    def test_both_named_equal_the_default_answer(self, client: Client) -> None:
+        """Naming every declared output gives what naming none gives."""
+        rows = list(self.ROWS)
+        named = client.predict("parity", rows, outputs=("probabilities", "predictions"))
+        default = client.predict("parity", rows)
+        assert named.outputs == default.outputs
+        assert set(named.outputs) == {"predictions", "probabilities"}
+
+    def test_chosen_outputs_with_partial(self, client: Client) -> None:
+        """outputs= and partial=True combine: an invalid row's output is None."""
+        rows = [{"n": 2}, {"n": "two"}, {"n": 5}]
+        result = client.predict("parity", rows, outputs="probabilities", partial=True)
+        assert result.predictions is None
+        assert result.probabilities == [
+            {"even": 1.0, "odd": 0.0},
+            None,
+            {"even": 0.0, "odd": 1.0},
+        ]
+        assert list(result.errors) == [1]
+
+    def test_undeclared_output_is_a_bad_request(self, client: Client) -> None:
+        """A name the model does not declare raises BadRequestError (400)."""
+        with pytest.raises(BadRequestError) as caught:
+            client.predict("parity", [{"n": 1}], outputs=["confidence"])
+        assert caught.value.status == 400
+        assert "'confidence'" in caught.value.message
+
+    @pytest.mark.parametrize("outputs", [[], [""], ["predictions,probabilities"]])
+    def test_unsendable_names_are_refused_before_sending(
+        self, outputs: list[str]
+    ) -> None:
+        """No names, an empty name or one with a comma is a ValueError, unsent."""
+        with (
+            scripted([PREDICTION]) as (server, roost),
+            pytest.raises(ValueError, match="output"),
+        ):
+            roost.predict("echo", [{"x": 1.5}], outputs=outputs)
+        assert server.received == []
+
+    def test_names_travel_as_one_comma_separated_parameter(self) -> None:
+        """The names go as one comma-separated `outputs` query parameter."""
+        with scripted([PREDICTION]) as (server, roost):
+            roost.predict("echo", [{"x": 1.5}], outputs=["predictions", "extra"])
+        path, _, query = server.received[0].path.partition("?")
+        assert path == "/v1/models/echo/predict"
+        assert parse_qs(query, strict_parsing=True) == {
+            "outputs": ["predictions,extra"]
+        }
 
 
 class TestWithoutPandas:

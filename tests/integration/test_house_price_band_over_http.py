@@ -13,6 +13,7 @@ import pytest
 import tritonclient.http as httpclient
 from server_harness import RunningServer, run_server
 
+from roost.client import Client
 from roost.core import PREDICTIONS, PROBABILITIES, AdapterContext
 from roost_house_price_band import config
 from roost_house_price_band.adapter import HousePriceBandAdapter
@@ -157,6 +158,42 @@ class TestV1:
         assert response.status_code == 200, response.text
         assert response.headers["X-Model-Name"] == "house-prices"
         assert band_server.get("/version").json()["model"] == "house-prices"
+
+
+class TestClientOutputs:
+    """roost-client's `outputs=` against the band classifier."""
+
+    def test_probabilities_alone_equal_the_adapter(
+        self,
+        band_server: RunningServer,
+        houses: pd.DataFrame,
+        expected: dict[str, Any],
+    ) -> None:
+        """outputs="probabilities": one column per band, the adapter's figures."""
+        frame = houses.set_axis(range(100, 100 + len(houses)))
+        with Client(band_server.base_url) as roost:
+            result = roost.predict(NAME, frame, outputs="probabilities")
+        assert result.predictions is None
+        predicted = result.to_frame()
+        assert predicted.columns.tolist() == [
+            f"probability_{band}" for band in config.BANDS
+        ]
+        assert predicted.index.tolist() == frame.index.tolist()
+        np.testing.assert_allclose(
+            predicted.to_numpy(), expected[PROBABILITIES], rtol=0, atol=1e-12
+        )
+
+    def test_labels_alone_equal_the_adapter(
+        self,
+        band_server: RunningServer,
+        houses: pd.DataFrame,
+        expected: dict[str, Any],
+    ) -> None:
+        """outputs=["predictions"]: the adapter's bands, no probabilities."""
+        with Client(band_server.base_url) as roost:
+            result = roost.predict(NAME, houses, outputs=[PREDICTIONS])
+        assert result.probabilities is None
+        assert result.predictions == expected[PREDICTIONS].tolist()
 
 
 class TestV2:

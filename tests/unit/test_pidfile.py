@@ -13,8 +13,6 @@ import pytest
 
 from roost.core.errors import ServerControlError
 from roost.core.runtime.control.pidfile import (
-    default_pidfile,
-    pidfile_of,
     prepare_pidfile_dir,
     running_pid,
     status_dir,
@@ -36,22 +34,33 @@ class TestWhere:
 
     def test_default_is_in_the_runtime_dir_by_port(self) -> None:
         """$XDG_RUNTIME_DIR/roost-PORT.pid, one per server of a user."""
-        found = default_pidfile(8001, {"XDG_RUNTIME_DIR": "/run/user/7"})
+        env = {"XDG_RUNTIME_DIR": "/run/user/7", "ROOST_PORT": "8001"}
+        found = Settings.from_env(env).pidfile_path
         assert found == Path("/run/user/7/roost-8001.pid")
 
-    def test_default_without_a_runtime_dir_is_private_in_temp(self) -> None:
+    @pytest.mark.parametrize("environ", [{}, {"XDG_RUNTIME_DIR": ""}])
+    def test_default_without_a_runtime_dir_is_private_in_temp(
+        self, environ: dict[str, str]
+    ) -> None:
         """Without $XDG_RUNTIME_DIR: a folder of this user's in the temp dir."""
-        found = default_pidfile(8000, {})
+        found = Settings.from_env(environ).pidfile_path
         expected = Path(tempfile.gettempdir()) / f"roost-{os.getuid()}"
         assert found == expected / "roost-8000.pid"
 
     def test_setting_wins_and_port_follows_overrides(self, tmp_path: Path) -> None:
         """ROOST_PIDFILE is used as given; else the (overridden) port names it."""
         chosen = tmp_path / "x.pid"
-        settings = Settings.from_env({"ROOST_PIDFILE": str(chosen)})
-        assert pidfile_of(settings, {}) == chosen
-        env = {"XDG_RUNTIME_DIR": str(tmp_path)}
-        assert pidfile_of(Settings(port=9), env) == tmp_path / "roost-9.pid"
+        env = {"ROOST_PIDFILE": str(chosen), "XDG_RUNTIME_DIR": "/elsewhere"}
+        assert Settings.from_env(env).pidfile_path == chosen
+        settings = Settings.from_env({"XDG_RUNTIME_DIR": str(tmp_path)})
+        assert settings.replace(port=9).pidfile_path == tmp_path / "roost-9.pid"
+
+    def test_runtime_dir_is_read_only_by_settings(self, tmp_path: Path) -> None:
+        """The runtime dir the settings were built with wins over a later one."""
+        settings = Settings.from_env({"XDG_RUNTIME_DIR": str(tmp_path)})
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_RUNTIME_DIR", "/run/user/elsewhere")
+            assert settings.pidfile_path == tmp_path / "roost-8000.pid"
 
     def test_reports_live_beside_the_pidfile(self, tmp_path: Path) -> None:
         """roost-PORT.pid has its workers' reports in roost-PORT.workers."""

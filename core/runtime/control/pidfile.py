@@ -1,47 +1,26 @@
 """Where a roost server keeps its pidfile, and finding the server from it.
 
 `roost serve` (gunicorn's `pidfile` option) writes the master's PID there;
-`roost reload` and `roost stop` read it back. The default names the port, so
-several servers of one user never share a pidfile.
+`roost reload` and `roost stop` read it back. Settings name it
+(`Settings.pidfile_path`): the default names the port, so several servers of
+one user never share a pidfile.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 from roost.core.errors import ServerControlError
-from roost.core.runtime.settings import Settings
+from roost.core.runtime.settings.server import private_temp_dir
 
 __all__ = [
-    "default_pidfile",
     "is_running",
-    "pidfile_of",
     "prepare_pidfile_dir",
     "running_pid",
     "status_dir",
 ]
-
-
-def default_pidfile(port: int, environ: Mapping[str, str]) -> Path:
-    """Return `roost-PORT.pid` in `$XDG_RUNTIME_DIR`, else in a private temp dir."""
-    runtime = environ.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) if runtime else _private_temp_dir()
-    return base / f"roost-{port}.pid"
-
-
-def _private_temp_dir() -> Path:
-    return Path(tempfile.gettempdir()) / f"roost-{os.getuid()}"
-
-
-def pidfile_of(settings: Settings, environ: Mapping[str, str]) -> Path:
-    """Return the pidfile these settings name (`ROOST_PIDFILE` or the default)."""
-    if settings.pidfile is not None:
-        return settings.pidfile
-    return default_pidfile(settings.port, environ)
 
 
 def status_dir(pidfile: Path) -> Path:
@@ -57,7 +36,7 @@ def prepare_pidfile_dir(pidfile: Path) -> None:
     """
     folder = pidfile.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if folder == _private_temp_dir() and folder.stat().st_uid != os.getuid():
+    if folder == private_temp_dir() and folder.stat().st_uid != os.getuid():
         raise ValueError(f"{folder} belongs to another user; set ROOST_PIDFILE")
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
+
+from roost.core.runtime.lazy_thread import LazyThread
 
 if TYPE_CHECKING:
     from roost.core.runtime.metrics import Metrics
@@ -44,12 +45,11 @@ class QueuedSink:
         self._written = metrics.payload_log_written.labels(sink)
         self._dropped = metrics.payload_log_dropped.labels(sink)
         self._paused_until = 0.0
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._thread = LazyThread(self._run, f"payload-log-{sink}")
 
     def offer(self, record: PredictionRecord) -> None:
         """Queue one record for delivery, or count it dropped; never block."""
-        self._ensure_thread()
+        self._thread.start()
         try:
             self._queue.put_nowait(record)
         except queue.Full:
@@ -57,7 +57,7 @@ class QueuedSink:
 
     def close(self, timeout: float = 2.0) -> None:
         """Deliver what is queued within `timeout` seconds, then stop."""
-        thread = self._thread
+        thread = self._thread.thread
         if thread is None or not thread.is_alive():
             return
         try:
@@ -65,18 +65,6 @@ class QueuedSink:
         except queue.Full:
             return
         thread.join(timeout)
-
-    def _ensure_thread(self) -> None:
-        # NOTE: started on first use, in the worker that serves, never in a
-        # process that forks afterwards (threads do not survive a fork).
-        if self._thread is not None:
-            return
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name=f"payload-log-{self.sink}", daemon=True
-                )
-                self._thread.start()
 
     def _run(self) -> None:
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -96,6 +97,7 @@ class Client:
         rows: Any,
         version: str | None = None,
         partial: bool = False,
+        outputs: str | Sequence[str] | None = None,
     ) -> Prediction:
         """Predict `rows` (a list of records or a DataFrame) with model `name`.
 
@@ -105,28 +107,35 @@ class Client:
             version: the model version to use; the server's default if None.
             partial: answer valid rows and report invalid ones in `errors`
                 (their predictions None) instead of failing the whole batch.
+            outputs: the declared outputs to compute, by name (one name or a
+                sequence); every declared output if None. Sent as
+                `?outputs=a,b`; the answer carries those outputs only.
 
         Returns:
             The predictions, one per row in order, with the frame's index when
             a DataFrame was sent.
 
         Raises:
-            TypeError, ValueError: `rows` cannot be sent as JSON records.
+            TypeError, ValueError: `rows` cannot be sent as JSON records, or
+                `outputs` is empty or holds an empty name or a comma.
             ValidationError: a record failed the model's schema (not partial);
                 its `problems` name every record, field and reason.
             ModelNotFoundError: no such model or version.
+            BadRequestError: the model declares no output of a name asked for.
             ServiceUnavailableError: still 503 after the retries.
             APIError: any other error answer; RoostConnectionError: no answer.
         """
+        params: dict[str, str] = {}
+        if outputs is not None:
+            params["outputs"] = _output_list(outputs)
+        if partial:
+            params["partial"] = "true"
         encoded = encode_rows(rows)
         path = f"/v1/models/{_segment(name)}"
         if version is not None:
             path += f"/versions/{_segment(version)}"
         response = self._send(
-            "POST",
-            path + "/predict",
-            params={"partial": "true"} if partial else None,
-            body=encoded.body,
+            "POST", path + "/predict", params=params or None, body=encoded.body
         )
         result = Prediction.from_answer(
             _json_object(response),
@@ -191,6 +200,19 @@ def _segment(value: str) -> str:
             f"a model name or version must be a non-empty string: {value!r}"
         )
     return quote(value, safe="")
+
+
+def _output_list(outputs: str | Sequence[str]) -> str:
+    """Join output names for the `outputs` query parameter, comma-separated."""
+    names = [outputs] if isinstance(outputs, str) else list(outputs)
+    if not names:
+        raise ValueError("outputs must name at least one output (None means all)")
+    for output in names:
+        if not isinstance(output, str) or not output or "," in output:
+            raise ValueError(
+                f"an output name must be a non-empty string without commas: {output!r}"
+            )
+    return ",".join(names)
 
 
 def _json_or_none(response: requests.Response) -> Any:
