@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,14 +104,18 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
     skops.io.dump(price, work / "price.skops")
     data = work / "houses.csv"
     band = ("--data", data, "--name", "band", "--target", TARGET, *TRUST)
-    wheels = [
-        _package(work, "--model", work / "band-1.skops", *band, "--version", "1.0.0"),
-        _package(work, "--model", work / "band-2.skops", *band, "--version", "1.1.0"),
-        _package(
-            work, "--model", work / "price.skops", "--data", data,
+    commands = [
+        ("--model", work / "band-1.skops", *band, "--version", "1.0.0"),
+        ("--model", work / "band-2.skops", *band, "--version", "1.1.0"),
+        (
+            "--model", work / "price.skops", "--data", data,
             "--name", "price", "--version", "3.0", "--target", TARGET, *TRUST,
         ),
     ]  # fmt: skip
+    # NOTE: each `roost package` builds in a scratch folder of its own and only
+    # its finished wheel lands in dist/, so the three run side by side.
+    with ThreadPoolExecutor(len(commands)) as pool:
+        wheels = list(pool.map(lambda args: _package(work, *args), commands))
     assert {wheel.parent for wheel in wheels} == {work / "dist"}
     site = work / "site"
     subprocess.run(
