@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["ArrowValidator"]
 
 _NUMERIC = frozenset({"integer", "float", "number"})
-#: A field's values as the frame holds them, and where they are proven valid.
-_Column = tuple[np.ndarray, np.ndarray]
+#: A field's values as the frame holds them (or labels still coded), and
+#: where they are proven valid.
+_Column = tuple["np.ndarray | _Coded", np.ndarray]
 #: A record's values, exactly: (type, value) per field.
 _Key = tuple[tuple[type, Any], ...]
 #: A record's coerced values (a tuple), or its problems by field (a dict).
@@ -70,7 +71,7 @@ class ArrowValidator:
             return None
         total = batch.num_rows
         names = set(batch.schema.names)
-        arrays: list[np.ndarray] = []
+        arrays: list[np.ndarray | _Coded] = []
         proofs: list[np.ndarray] = []
         for check in self.checks:
             dtype = self.validator.dtype(check.field)
@@ -86,11 +87,13 @@ class ArrowValidator:
         problems: dict[int, dict[str, list[str]]] = {}
         if not keep.all():
             keep, problems = self._check_records(batch, keep, proofs, arrays)
-        if not keep.all():
-            arrays = [values[keep] for values in arrays]
+        rows = None if keep.all() else keep
         valid_rows: list[int] = np.flatnonzero(keep).tolist()
         return ValidatedBatch(
-            self.validator.frame_of(arrays), valid_rows, problems, total
+            self.validator.frame_of([_kept(values, rows) for values in arrays]),
+            valid_rows,
+            problems,
+            total,
         )
 
     def _check_records(
@@ -98,7 +101,7 @@ class ArrowValidator:
         batch: pa.RecordBatch,
         proven: np.ndarray,
         proofs: list[np.ndarray],
-        arrays: list[np.ndarray],
+        arrays: list[np.ndarray | _Coded],
     ) -> tuple[np.ndarray, dict[int, dict[str, list[str]]]]:
         """Validate the unproven values as records; fill in their coerced values.
 
@@ -127,7 +130,7 @@ class ArrowValidator:
         batch: pa.RecordBatch,
         rows: list[int],
         fields: tuple[int, ...],
-        arrays: list[np.ndarray],
+        arrays: list[np.ndarray | _Coded],
     ) -> _Checked:
         """Validate `fields` (positions) of `rows`; write the coerced values.
 
@@ -172,7 +175,9 @@ class ArrowValidator:
             for field, column in zip(fields, zip(*values, strict=True), strict=True):
                 coerced = np.empty(len(valid), dtype=object)
                 coerced[:] = column
-                arrays[field][valid] = coerced
+                written = _kept(arrays[field], None)  # labels built to be written
+                written[valid] = coerced
+                arrays[field] = written
         return _Checked(np.asarray(valid, dtype=np.int64), problems)
 
     def _validate_records(
@@ -206,6 +211,30 @@ def _key(record: Mapping[str, Any], names: tuple[str, ...]) -> _Key | None:
         else:
             return None
     return tuple(key)
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """Labels as codes into their distinct values: objects are built last.
+
+    NOTE: building a column of Python strings costs a pass over the rows;
+    done once, on the rows kept, instead of on all of them and again to
+    drop the invalid ones.
+    """
+
+    #: The distinct values (object), the last one None.
+    table: np.ndarray
+    #: One position in `table` per row.
+    codes: np.ndarray
+
+
+def _kept(values: np.ndarray | _Coded, rows: np.ndarray | None) -> np.ndarray:
+    """A field's values as the frame holds them, on `rows` (a mask) or all rows."""
+    if isinstance(values, _Coded):
+        codes = values.codes if rows is None else values.codes[rows]
+        built: np.ndarray = values.table[codes]
+        return built
+    return values if rows is None else values[rows]
 
 
 @dataclass(frozen=True)
@@ -316,5 +345,8 @@ def _labels(check: ColumnarCheck, array: pa.DictionaryArray) -> _Column:
         [check.value_ok(value) for value in distinct] + [check.nullable], dtype=bool
     )
     # Nulls point at the last entry: None, valid where the field is nullable.
-    codes = array.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-    return table[codes], passes[codes]
+    indices = array.indices
+    if indices.null_count:
+        indices = indices.fill_null(len(distinct))
+    codes = indices.to_numpy(zero_copy_only=False)
+    return _Coded(table, codes), passes[codes]
