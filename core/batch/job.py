@@ -23,6 +23,7 @@ import numpy as np
 from roost.core.batch.arrow_validation import ArrowValidator
 from roost.core.batch.inputs import Piece, iter_batches, to_batch
 from roost.core.batch.outputs import OutputLayout, TableSink
+from roost.core.batch.threads import limit_native_threads
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
 from roost.core.contract.outputs import PREDICTIONS, Output
 from roost.core.errors import AdapterError
@@ -53,6 +54,8 @@ class BatchJob:
     context: AdapterContext
     id_column: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
+    #: Threads a task may give BLAS, OpenMP and Arrow; None leaves them be.
+    native_threads: int | None = None
 
     @property
     def id_name(self) -> str:
@@ -345,15 +348,18 @@ def score_piece(
     scorer = scorer_for(job)
     counts = Counts()
     columns = list(scorer.schema)
-    for batch in iter_batches(piece, columns, job.batch_size, job.id_column):
-        scored, refused = scorer.score(batch, offset + counts.rows, job.id_column)
-        predictions.write(scored)
-        errors.write(refused)
-        counts.add(
-            Counts(batch.num_rows, scored.num_rows, batch.num_rows - scored.num_rows)
-        )
-        if on_batch is not None:
-            on_batch(batch.num_rows)
+    with limit_native_threads(job.native_threads):
+        for batch in iter_batches(piece, columns, job.batch_size, job.id_column):
+            scored, refused = scorer.score(batch, offset + counts.rows, job.id_column)
+            predictions.write(scored)
+            errors.write(refused)
+            counts.add(
+                Counts(
+                    batch.num_rows, scored.num_rows, batch.num_rows - scored.num_rows
+                )
+            )
+            if on_batch is not None:
+                on_batch(batch.num_rows)
     return counts
 
 
