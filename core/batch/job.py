@@ -23,7 +23,7 @@ import numpy as np
 from roost.core.batch.arrow_validation import ArrowValidator
 from roost.core.batch.inputs import Piece, iter_batches, to_batch
 from roost.core.batch.outputs import OutputLayout, TableSink
-from roost.core.batch.threads import limit_native_threads
+from roost.core.batch.threads import hold_native_threads
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
 from roost.core.contract.outputs import PREDICTIONS, Output
 from roost.core.errors import AdapterError
@@ -54,7 +54,7 @@ class BatchJob:
     context: AdapterContext
     id_column: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
-    #: Threads a task may give BLAS, OpenMP and Arrow; None leaves them be.
+    #: Threads the scoring process gives BLAS, OpenMP and Arrow; None: as is.
     native_threads: int | None = None
 
     @property
@@ -348,18 +348,16 @@ def score_piece(
     scorer = scorer_for(job)
     counts = Counts()
     columns = list(scorer.schema)
-    with limit_native_threads(job.native_threads):
-        for batch in iter_batches(piece, columns, job.batch_size, job.id_column):
-            scored, refused = scorer.score(batch, offset + counts.rows, job.id_column)
-            predictions.write(scored)
-            errors.write(refused)
-            counts.add(
-                Counts(
-                    batch.num_rows, scored.num_rows, batch.num_rows - scored.num_rows
-                )
-            )
-            if on_batch is not None:
-                on_batch(batch.num_rows)
+    hold_native_threads(job.native_threads)
+    for batch in iter_batches(piece, columns, job.batch_size, job.id_column):
+        scored, refused = scorer.score(batch, offset + counts.rows, job.id_column)
+        predictions.write(scored)
+        errors.write(refused)
+        counts.add(
+            Counts(batch.num_rows, scored.num_rows, batch.num_rows - scored.num_rows)
+        )
+        if on_batch is not None:
+            on_batch(batch.num_rows)
     return counts
 
 
