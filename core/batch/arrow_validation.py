@@ -6,7 +6,8 @@ Arrow columns with numpy and pyarrow.compute: numbers as float64 arrays,
 labels through a dictionary of their distinct values (checked once each).
 The rules are the validator's compiled column checks, applied no less
 strictly. Only the rows those checks cannot prove valid become records, and
-go through the validator itself, which coerces them or words their errors.
+go through the validator itself, which coerces them or words their errors;
+each distinct run of such values once, its outcome kept for later batches.
 A batch with a column of a type it does not read gets None: the caller then
 takes the records path.
 """
@@ -34,8 +35,18 @@ if TYPE_CHECKING:
 __all__ = ["ArrowValidator"]
 
 _NUMERIC = frozenset({"integer", "float", "number"})
-#: A field's values as the frame holds them, and where they are proven valid.
-_Column = tuple[np.ndarray, np.ndarray]
+#: A field's values as the frame holds them (or labels still coded), and
+#: where they are proven valid.
+_Column = tuple["np.ndarray | _Coded", np.ndarray]
+#: A record's values, exactly: (type, value) per field.
+_Key = tuple[tuple[type, Any], ...]
+#: A record's coerced values (a tuple), or its problems by field (a dict).
+_Outcome = tuple[Any, ...] | dict[str, list[str]]
+#: Value runs whose validation outcome is kept, per run of fields.
+_KNOWN_LIMIT = 4096
+#: Types whose equal values are the same value to the validator.
+_EXACT_TYPES = frozenset({str, int, bool, bytes, type(None)})
+_ABSENT = object()
 
 
 class ArrowValidator:
@@ -51,6 +62,8 @@ class ArrowValidator:
         self.checks = validator.checks
         #: Validators of the fields some rows leave unproven, by those fields.
         self._partial: dict[tuple[str, ...], RecordValidator] = {}
+        #: What validating those fields gave, by the fields and their values.
+        self._outcomes: dict[tuple[str, ...], dict[_Key, _Outcome]] = {}
 
     def validate(self, batch: pa.RecordBatch) -> ValidatedBatch | None:
         """Validate every row of `batch`; None when a column needs the records path."""
@@ -58,7 +71,7 @@ class ArrowValidator:
             return None
         total = batch.num_rows
         names = set(batch.schema.names)
-        arrays: list[np.ndarray] = []
+        arrays: list[np.ndarray | _Coded] = []
         proofs: list[np.ndarray] = []
         for check in self.checks:
             dtype = self.validator.dtype(check.field)
@@ -74,11 +87,13 @@ class ArrowValidator:
         problems: dict[int, dict[str, list[str]]] = {}
         if not keep.all():
             keep, problems = self._check_records(batch, keep, proofs, arrays)
-        if not keep.all():
-            arrays = [values[keep] for values in arrays]
+        rows = None if keep.all() else keep
         valid_rows: list[int] = np.flatnonzero(keep).tolist()
         return ValidatedBatch(
-            self.validator.frame_of(arrays), valid_rows, problems, total
+            self.validator.frame_of([_kept(values, rows) for values in arrays]),
+            valid_rows,
+            problems,
+            total,
         )
 
     def _check_records(
@@ -86,7 +101,7 @@ class ArrowValidator:
         batch: pa.RecordBatch,
         proven: np.ndarray,
         proofs: list[np.ndarray],
-        arrays: list[np.ndarray],
+        arrays: list[np.ndarray | _Coded],
     ) -> tuple[np.ndarray, dict[int, dict[str, list[str]]]]:
         """Validate the unproven values as records; fill in their coerced values.
 
@@ -115,25 +130,111 @@ class ArrowValidator:
         batch: pa.RecordBatch,
         rows: list[int],
         fields: tuple[int, ...],
-        arrays: list[np.ndarray],
+        arrays: list[np.ndarray | _Coded],
     ) -> _Checked:
-        """Validate `fields` (positions) of `rows`; write the coerced values."""
+        """Validate `fields` (positions) of `rows`; write the coerced values.
+
+        Each distinct run of values is validated once, and its outcome kept
+        for the batches that follow: the same invalid label met in every
+        batch costs one record's validation, not one per row.
+        """
         import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
 
         names = tuple(self.validator.columns[field] for field in fields)
+        present = [name for name in batch.schema.names if name in names]
+        part = batch.select(present).take(pa.array(rows, type=pa.int64()))
+        records = to_records(part, self.schema)
+        keys = [_key(record, names) for record in records]
+        known = self._outcomes.setdefault(names, {})
+        outcomes: dict[int | _Key, _Outcome] = {}  # by key, or by row if none
+        fresh: dict[int | _Key, int] = {}
+        for index, key in enumerate(keys):
+            if key is None:
+                fresh[index] = index
+            elif key in known:
+                outcomes[key] = known[key]
+            else:
+                fresh.setdefault(key, index)
+        if fresh:
+            found = self._validate_records(names, [records[i] for i in fresh.values()])
+            for slot, outcome in zip(fresh, found, strict=True):
+                outcomes[slot] = outcome
+                if isinstance(slot, tuple) and len(known) < _KNOWN_LIMIT:
+                    known[slot] = outcome
+        valid: list[int] = []
+        values: list[tuple[Any, ...]] = []
+        problems: dict[int, dict[str, list[str]]] = {}
+        for index, (row, key) in enumerate(zip(rows, keys, strict=True)):
+            outcome = outcomes[index if key is None else key]
+            if isinstance(outcome, dict):
+                problems[row] = {name: list(texts) for name, texts in outcome.items()}
+            else:
+                valid.append(row)
+                values.append(outcome)
+        if valid:
+            for field, column in zip(fields, zip(*values, strict=True), strict=True):
+                coerced = np.empty(len(valid), dtype=object)
+                coerced[:] = column
+                written = _kept(arrays[field], None)  # labels built to be written
+                written[valid] = coerced
+                arrays[field] = written
+        return _Checked(np.asarray(valid, dtype=np.int64), problems)
+
+    def _validate_records(
+        self, names: tuple[str, ...], records: list[dict[str, Any]]
+    ) -> list[_Outcome]:
+        """Validate records on `names`: coerced values, or problems, each."""
         validator = self._partial.get(names)
         if validator is None:
             validator = RecordValidator({name: self.schema[name] for name in names})
             self._partial[names] = validator
-        present = [name for name in batch.schema.names if name in names]
-        part = batch.select(present).take(pa.array(rows, type=pa.int64()))
-        checked = validator.validate(to_records(part, self.schema))
-        valid = np.asarray(rows, dtype=np.int64)[checked.valid_rows]
-        for field, name in zip(fields, names, strict=True):
-            arrays[field][valid] = checked.frame[name].to_numpy()
-        return _Checked(
-            valid, {rows[row]: found for row, found in checked.problems.items()}
-        )
+        checked = validator.validate(records)
+        outcomes: list[_Outcome] = [{} for _ in records]
+        for row, found in checked.problems.items():
+            outcomes[row] = found
+        columns = [checked.frame[name].to_numpy() for name in names]
+        for position, row in enumerate(checked.valid_rows):
+            outcomes[row] = tuple(column[position] for column in columns)
+        return outcomes
+
+
+def _key(record: Mapping[str, Any], names: tuple[str, ...]) -> _Key | None:
+    """Name a record's values exactly (type and bits), or None if it cannot."""
+    key: list[Any] = []
+    for name in names:
+        value = record.get(name, _ABSENT)
+        kind = type(value)
+        if kind is float:
+            key.append((kind, value.hex()))  # tells -0.0 from 0.0
+        elif kind in _EXACT_TYPES or value is _ABSENT:
+            key.append((kind, value))
+        else:
+            return None
+    return tuple(key)
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """Labels as codes into their distinct values: objects are built last.
+
+    NOTE: building a column of Python strings costs a pass over the rows;
+    done once, on the rows kept, instead of on all of them and again to
+    drop the invalid ones.
+    """
+
+    #: The distinct values (object), the last one None.
+    table: np.ndarray
+    #: One position in `table` per row.
+    codes: np.ndarray
+
+
+def _kept(values: np.ndarray | _Coded, rows: np.ndarray | None) -> np.ndarray:
+    """A field's values as the frame holds them, on `rows` (a mask) or all rows."""
+    if isinstance(values, _Coded):
+        codes = values.codes if rows is None else values.codes[rows]
+        built: np.ndarray = values.table[codes]
+        return built
+    return values if rows is None else values[rows]
 
 
 @dataclass(frozen=True)
@@ -244,5 +345,8 @@ def _labels(check: ColumnarCheck, array: pa.DictionaryArray) -> _Column:
         [check.value_ok(value) for value in distinct] + [check.nullable], dtype=bool
     )
     # Nulls point at the last entry: None, valid where the field is nullable.
-    codes = array.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
-    return table[codes], passes[codes]
+    indices = array.indices
+    if indices.null_count:
+        indices = indices.fill_null(len(distinct))
+    codes = indices.to_numpy(zero_copy_only=False)
+    return _Coded(table, codes), passes[codes]

@@ -23,6 +23,7 @@ import numpy as np
 from roost.core.batch.arrow_validation import ArrowValidator
 from roost.core.batch.inputs import Piece, iter_batches, to_batch
 from roost.core.batch.outputs import OutputLayout, TableSink
+from roost.core.batch.threads import hold_native_threads
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
 from roost.core.contract.outputs import PREDICTIONS, Output
 from roost.core.errors import AdapterError
@@ -53,6 +54,8 @@ class BatchJob:
     context: AdapterContext
     id_column: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
+    #: Threads the scoring process gives BLAS, OpenMP and Arrow; None: as is.
+    native_threads: int | None = None
 
     @property
     def id_name(self) -> str:
@@ -345,6 +348,7 @@ def score_piece(
     scorer = scorer_for(job)
     counts = Counts()
     columns = list(scorer.schema)
+    hold_native_threads(job.native_threads)
     for batch in iter_batches(piece, columns, job.batch_size, job.id_column):
         scored, refused = scorer.score(batch, offset + counts.rows, job.id_column)
         predictions.write(scored)

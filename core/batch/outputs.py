@@ -138,7 +138,9 @@ class TableSink:
         if self.format == "csv":
             self._writer = pacsv.CSVWriter(self.path, schema)
         else:
-            self._writer = pq.ParquetWriter(self.path, schema)
+            self._writer = pq.ParquetWriter(
+                self.path, schema, use_dictionary=_text_columns(schema)
+            )
         self._schema = schema
 
     def close(self) -> None:
@@ -167,6 +169,19 @@ def _all_null(schema: pa.Schema) -> bool:
     import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
 
     return any(pa.types.is_null(field.type) for field in schema)
+
+
+def _text_columns(schema: pa.Schema) -> list[str]:
+    """Name the columns worth dictionary-encoding: texts (labels, reasons).
+
+    NOTE: numbers (ids, predictions, probabilities) are nearly all distinct;
+    trying a dictionary on them first tripled the cost of writing them and
+    made the file larger.
+    """
+    import pyarrow as pa  # noqa: PLC0415 - only batch jobs need pyarrow
+
+    textual = (pa.types.is_string, pa.types.is_large_string, pa.types.is_dictionary)
+    return [field.name for field in schema if any(test(field.type) for test in textual)]
 
 
 def _concrete(schema: pa.Schema) -> pa.Schema:

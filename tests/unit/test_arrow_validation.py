@@ -144,6 +144,46 @@ class TestArrowValidator:
         _assert_same(fast, _records_path(validator, batch))
         assert fast.frame["count"].dtype == np.int64
 
+    def test_repeated_values_are_validated_once(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A run of unproven values met in many rows and batches costs one record."""
+        validated: list[dict[str, Any]] = []
+
+        class Counting(RecordValidator):
+            def validate(self, records: Any) -> ValidatedBatch:
+                validated.extend(records)
+                return super().validate(records)
+
+        monkeypatch.setattr(
+            "roost.core.batch.arrow_validation.RecordValidator", Counting
+        )
+        validator = RecordValidator(SCHEMA)
+        fast = ArrowValidator(validator, SCHEMA)
+        # " 6" is coerced to 6; "c" and "lots" are refused.
+        counts = [" 6", "5", " 6", "lots"] * 25
+        labels = ["a", "c", "c", "b"] * 25
+        for _ in range(3):
+            batch = pa.RecordBatch.from_pydict(
+                {
+                    "count": pa.array(counts),
+                    "ratio": pa.array([1.0] * 100),
+                    "label": pa.array(labels).dictionary_encode(),
+                    "tag": pa.array(["t"] * 100),
+                }
+            )
+            checked = fast.validate(batch)
+            assert checked is not None
+            _assert_same(checked, _records_path(validator, batch))
+            assert len(checked.problems) == 100 - 25
+        # One record per distinct run of the values left unproven, in all.
+        assert validated == [
+            {"count": " 6"},
+            {"count": "lots"},
+            {"label": "c"},
+            {"count": " 6", "label": "c"},
+        ]
+
     def test_uncompiled_schema_takes_the_records_path(self) -> None:
         """A schema the column checks cannot express gets None."""
         schema = {"x": {"type": "integer", "regex": "[0-9]+"}}

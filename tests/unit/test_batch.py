@@ -28,7 +28,7 @@ from roost.core.batch.inputs import (
 from roost.core.batch.job import BatchJob, Scorer, _prediction_table, scorer_for
 from roost.core.batch.local import run_local
 from roost.core.batch.on_dask import run_dask
-from roost.core.batch.outputs import OutputLayout
+from roost.core.batch.outputs import OutputLayout, TableSink
 from roost.core.contract.adapter import AdapterContext, ModelAdapter
 from roost.core.contract.outputs import Output
 from roost.core.serving.outputs import predict_arrays, predict_outputs
@@ -174,6 +174,31 @@ class TestOutputLayout:
         """A .csv output cannot be asked to be Parquet."""
         with pytest.raises(BatchInputError, match="csv by its suffix"):
             OutputLayout.decide(tmp_path / "out.csv", output_format="parquet")
+
+
+class TestTableSink:
+    """How result tables are written."""
+
+    def test_parquet_dictionaries_only_for_texts(self, tmp_path: Path) -> None:
+        """Numbers are written plain; labels and reasons as dictionaries."""
+        table = pa.table(
+            {
+                "row": pa.array(range(1000), type=pa.int64()),
+                "prediction": pa.array(np.linspace(1.0, 2.0, 1000)),
+                "label": pa.array(["yes", "no"] * 500),
+            }
+        )
+        with TableSink(tmp_path / "out.parquet", "parquet") as sink:
+            sink.write(table)
+        written = pq.ParquetFile(tmp_path / "out.parquet")
+        chunks = written.metadata.row_group(0)
+        encodings = {
+            chunks.column(i).path_in_schema: set(chunks.column(i).encodings)
+            for i in range(chunks.num_columns)
+        }
+        assert "RLE_DICTIONARY" not in encodings["row"] | encodings["prediction"]
+        assert "RLE_DICTIONARY" in encodings["label"]
+        assert written.read().equals(table)
 
 
 class TestRunLocal:
