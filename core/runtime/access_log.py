@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from gunicorn.glogging import Logger
+from gunicorn.instrument.statsd import Statsd
 
 __all__ = ["AccessLogger", "RequestAtoms"]
 
@@ -158,9 +159,18 @@ def _pairs(headers: Any) -> Any:
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger, writing the same access lines for less work."""
+    """gunicorn's logger, writing the same access lines for less work.
+
+    With `statsd_host` set, gunicorn's own statsd logger is made instead (as
+    gunicorn does for its default logger), so its metrics keep flowing.
+    """
 
     clock: _Clock
+
+    def __new__(cls, cfg: Any) -> Any:  # noqa: D102 - see the class
+        if getattr(cfg, "statsd_host", None) is not None:
+            return Statsd(cfg)  # not an AccessLogger: __init__ is skipped
+        return super().__new__(cls)
 
     def __init__(self, cfg: Any) -> None:
         super().__init__(cfg)

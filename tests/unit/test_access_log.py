@@ -13,6 +13,7 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger, SafeAtoms
 from gunicorn.http import RequestParser, wsgi
+from gunicorn.instrument.statsd import Statsd
 
 from roost.core.runtime.access_log import AccessLogger, RequestAtoms
 from roost.core.runtime.server import ACCESS_LOG_FORMAT
@@ -161,3 +162,27 @@ class TestAccessLogger:
         lines = self._capture(logger)
         logger.access(*answered, timedelta(0))
         assert lines == []
+
+
+class TestStatsd:
+    """A statsd host keeps gunicorn's statsd logger, as gunicorn's default does."""
+
+    def test_statsd_host_gets_metrics(
+        self, answered: tuple[Any, Any, dict[str, Any]]
+    ) -> None:
+        """Each request's counters reach a real UDP receiver on loopback."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver:
+            receiver.bind(("127.0.0.1", 0))
+            receiver.settimeout(5)
+            cfg = Config()
+            cfg.set("statsd_host", f"127.0.0.1:{receiver.getsockname()[1]}")
+            logger = AccessLogger(cfg)
+            assert isinstance(logger, Statsd)
+            logger.access(*answered, timedelta(milliseconds=3))
+            packets = {receiver.recv(512).decode() for _ in range(3)}
+        assert "gunicorn.requests:1|c|@1.0" in packets
+        assert "gunicorn.request.status.201:1|c|@1.0" in packets
+
+    def test_no_statsd_host_is_roosts_logger(self) -> None:
+        """Without statsd, the lazy logger is the one made."""
+        assert type(AccessLogger(Config())) is AccessLogger
