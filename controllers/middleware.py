@@ -49,14 +49,22 @@ class RequestIdMiddleware:
             req.context.request_id_token = None
 
 
+#: Methods counted by name; any other is counted as "other" (gunicorn accepts
+#: any token as a method, and each would be a new series).
+_COUNTED_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
+)
+
+
 class MetricsMiddleware:
     """Count and time every request by route template, status, model, version."""
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
         # NOTE: prometheus-client's `labels` converts, locks and looks up on
-        # every call; the children are kept per label values instead (as
-        # bounded as the labels themselves).
+        # every call; the children are kept per label values instead. Every
+        # label is bounded: route templates, counted methods, statuses and
+        # installed models and versions.
         self._children: dict[tuple[str, str, str, str, str], tuple[Any, Any]] = {}
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -77,7 +85,8 @@ class MetricsMiddleware:
         route = req.uri_template if resource is not None else "(unmatched)"
         model = getattr(req.context, "model", None) or "-"
         version = getattr(req.context, "model_version", None) or "-"
-        key = (str(route), req.method, str(resp.status_code), str(model), str(version))
+        method = req.method if req.method in _COUNTED_METHODS else "other"
+        key = (str(route), method, str(resp.status_code), str(model), str(version))
         children = self._children.get(key)
         if children is None:
             children = (

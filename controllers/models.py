@@ -69,7 +69,8 @@ class PredictResource:
         )
         raw = read_json_bytes(req, self._dataplane.limits)
         batch = self._dataplane.decode_records(raw, name, version)
-        req.context.model = name
+        if name in self._dataplane.registry:  # a metrics label: known names only
+            req.context.model = name
         result = self._dataplane.predict(
             name, batch, version, partial=partial, outputs=outputs
         )

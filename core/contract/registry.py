@@ -236,6 +236,10 @@ class Registry:
         """Return every entry, by name, newest version first."""
         return [entry for name in self.names() for entry in self._by_name[name]]
 
+    def __contains__(self, name: object) -> bool:
+        """Say whether an adapter of that name is installed."""
+        return name in self._by_name
+
     def names(self) -> list[str]:
         """Return the installed adapter names, sorted."""
         return sorted(self._by_name)
