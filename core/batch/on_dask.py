@@ -54,7 +54,7 @@ def dask_client(
         from distributed import Client, LocalCluster  # noqa: PLC0415
     except ImportError as exc:
         raise ValueError(
-            f"--engine dask needs dask.distributed ({exc}); pip install 'roost[dask]'"
+            f"--engine dask needs roost's dask extra ({exc}): pip install 'roost[dask]'"
         ) from exc
 
     if scheduler is not None:
@@ -81,7 +81,11 @@ def dask_client(
 
 def native_share(workers: int) -> int:
     """Native threads per task of a LocalCluster: the cores over its workers."""
-    return max(1, (os.cpu_count() or 1) // workers)
+    if hasattr(os, "sched_getaffinity"):  # the cores this process may use
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    return max(1, cores // workers)
 
 
 def _offsets(client: Any, job: BatchJob, pieces: Sequence[Piece]) -> list[int]:

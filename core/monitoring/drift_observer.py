@@ -141,7 +141,7 @@ class DriftObserver:
         GIL the requests need: under a stream of one-row requests, a pause
         makes it paid per pause, not per request.
         """
-        enough = self._queue.maxsize // 2
+        enough = min(self._queue.maxsize // 2, _DRAIN)  # a full pass is waiting
         until = time.monotonic() + _GATHER
         while self._queue.qsize() < enough and time.monotonic() < until:
             time.sleep(_GATHER_STEP)

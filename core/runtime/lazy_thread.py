@@ -8,6 +8,7 @@ item arrives, in the worker that serves.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 
@@ -23,13 +24,18 @@ class LazyThread:
         self._lock = threading.Lock()
         #: The thread once started; None before.
         self.thread: threading.Thread | None = None
+        self._pid = os.getpid()
 
     def start(self) -> None:
-        """Start the thread unless it runs already; safe from any thread."""
-        if self.thread is not None:
+        """Start the thread unless it runs in this process; safe from any thread.
+
+        A process forked after the start has no such thread, so it gets its own.
+        """
+        if self.thread is not None and self._pid == os.getpid():
             return
         with self._lock:
-            if self.thread is None:
+            if self.thread is None or self._pid != os.getpid():
+                self._pid = os.getpid()
                 self.thread = threading.Thread(
                     target=self._target, name=self._name, daemon=True
                 )

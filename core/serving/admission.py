@@ -103,15 +103,21 @@ class Admission:
                 return
             # The threads hold the queue and the slots, not this object: once
             # it is collected (an app built and dropped), they are told to end.
-            weakref.finalize(self, _stop, self._jobs, self.max_in_flight)
-            for number in range(self.max_in_flight):
-                threading.Thread(
-                    target=_predict_jobs,
-                    args=(self._jobs, self._slots),
-                    name=f"roost-predict_{number}",
-                    daemon=True,
-                ).start()
-            self._started = True
+            # Marked started even if a thread fails to start, so a retry never
+            # adds threads; the ones that started are told to end all the same.
+            started = 0
+            try:
+                for number in range(self.max_in_flight):
+                    threading.Thread(
+                        target=_predict_jobs,
+                        args=(self._jobs, self._slots),
+                        name=f"roost-predict_{number}",
+                        daemon=True,
+                    ).start()
+                    started += 1
+            finally:
+                self._started = True
+                weakref.finalize(self, _stop, self._jobs, started)
 
 
 def _stop(jobs: queue.SimpleQueue[_Job[object] | None], threads: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,6 +91,27 @@ class TestDriftObserver:
         assert values["size"] > 0.25
         assert values["colour"] < 0.1
         assert rows_counted(metrics, "size") == 3000
+
+    def test_one_row_batches_share_a_binning_pass(self) -> None:
+        """Batches arriving within the gathering pause are binned together."""
+
+        class PassCounting(DriftObserver):
+            passes: ClassVar[list[int]] = []
+
+            def _count(self, batches: list[Any]) -> None:
+                self.passes.append(len(batches))
+                super()._count(batches)
+
+        metrics = Metrics()
+        observer = PassCounting({KEY: bin_features(reference(), SCHEMA)}, metrics, 64)
+        rows = [reference().iloc[[n]] for n in range(10)]
+        for row in rows:  # about 10 ms in all, well within the 50 ms pause
+            observer.observe(Rows(*KEY, row))
+            time.sleep(0.001)
+        observer.flush()
+        assert rows_counted(metrics, "size") == 10
+        assert len(observer.passes) <= 5  # without the pause: one pass per batch
+        assert sum(observer.passes) == 10
 
     def test_nothing_is_exported_before_rows_arrive(self) -> None:
         """Without counted rows there is no PSI to show."""

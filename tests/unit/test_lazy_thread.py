@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from roost.core.runtime.lazy_thread import LazyThread
@@ -59,3 +60,29 @@ class TestLazyThread:
         assert lazy.thread is not None
         lazy.thread.join(5)
         assert calls == [1]
+
+    def test_a_forked_child_starts_its_own(self) -> None:
+        """A child forked after the start has no thread; its start makes one."""
+        ran_in: list[int] = []
+        read_end, write_end = os.pipe()
+
+        def target() -> None:
+            ran_in.append(os.getpid())
+            os.write(write_end, str(os.getpid()).encode() + b"\n")
+
+        lazy = LazyThread(target, "roost-test")
+        lazy.start()
+        assert lazy.thread is not None
+        lazy.thread.join(5)
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports by its exit code
+            lazy.start()
+            assert lazy.thread is not None
+            lazy.thread.join(5)
+            os._exit(0 if ran_in[-1] == os.getpid() else 1)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        with os.fdopen(read_end) as lines:
+            os.close(write_end)
+            pids = [int(line) for line in lines]
+        assert pids == [os.getpid(), child]

@@ -201,7 +201,7 @@ class TestFromEnv:
         """No variables give the development profile with its defaults."""
         settings = Settings.from_env({})
         assert settings == Settings.for_profile(
-            "development", model_dir=default_model_dir({}), xdg_runtime_dir=None
+            "development", model_dir=default_model_dir({})
         )
 
     @pytest.mark.parametrize(

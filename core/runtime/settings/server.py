@@ -95,10 +95,9 @@ class ServerSettings:
             "in the temporary folder",
         ),
     )
-    #: Not a setting: `$XDG_RUNTIME_DIR`, home of the default pidfile.
-    xdg_runtime_dir: Path | None = field(
-        default_factory=lambda: runtime_dir(os.environ), repr=False
-    )
+    #: Not a setting: `$XDG_RUNTIME_DIR`, home of the default pidfile
+    #: (`Settings.from_env` reads it).
+    xdg_runtime_dir: Path | None = field(default=None, repr=False)
     max_requests: int = field(
         default=0,
         metadata=setting(
