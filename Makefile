@@ -20,6 +20,9 @@ FIXTURE_SOURCES := $(wildcard tests/fixtures/*/pyproject.toml tests/fixtures/*/s
 # roost-client, its own distribution; the tests call servers through it.
 CLIENT := client/
 CLIENT_SOURCES := $(wildcard client/pyproject.toml client/src/roost/client/*.py)
+# tox-uv makes the test envs from this machine's Python, never a downloaded one.
+UV_PYTHON_DOWNLOADS ?= never
+export UV_PYTHON_DOWNLOADS
 # pytest-xdist workers for test-quick: one per core.
 QUICK_WORKERS ?= auto
 
