@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import sys
 import time
+from collections.abc import Mapping
 
 from roost.core.contract import artifacts
 from roost.core.contract.adapter import VERSION_FROM_ARTIFACT, AdapterContext
@@ -97,6 +98,12 @@ def run_train(settings: Settings, args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(f"saved {settings.model_dir / manifest.artifact} in {elapsed:.1f} s")
     print(f"sha256 {manifest.sha256}")
-    for metric, value in manifest.metrics.items():
-        print(f"  {metric:<12} {value:,.6g}")
+    for line in metric_lines(manifest.metrics):
+        print(line)
     return 0
+
+
+def metric_lines(metrics: Mapping[str, float]) -> list[str]:
+    """One indented line per metric, the values in one column."""
+    width = max((len(metric) for metric in metrics), default=0)
+    return [f"  {metric:<{width}}  {value:,.6g}" for metric, value in metrics.items()]
