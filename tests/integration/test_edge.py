@@ -46,6 +46,7 @@ def upstream(
     reached roost by its absence from this server's whole log, which other
     modules' predictions would fill.
     """
+    nginx_or_skip()
     with run_server(
         tmp_path_factory.mktemp("edge-upstream"),
         workers=2,
