@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 import requests
 from edge_harness import RunningEdge, nginx_or_skip, run_edge
-from server_harness import RunningServer, free_port
+from server_harness import RunningServer, free_port, run_server
 from slow_clients import SLOW_BODY, SLOW_HEADERS, SlowClients
 
 from roost.core.runtime.settings import Settings
@@ -36,14 +37,32 @@ HEALTHY = 1.0
 
 
 @pytest.fixture(scope="module")
+def upstream(
+    tmp_path_factory: pytest.TempPathFactory, house_prices_model_dir: Path
+) -> Iterator[RunningServer]:
+    """A house-prices server of this module's own, as `make serve` starts it.
+
+    Not the shared server: the attack test proves the attacked route never
+    reached roost by its absence from this server's whole log, which other
+    modules' predictions would fill.
+    """
+    nginx_or_skip()
+    with run_server(
+        tmp_path_factory.mktemp("edge-upstream"),
+        workers=2,
+        ROOST_MODEL_DIR=house_prices_model_dir,
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def edge(
-    house_prices_server: RunningServer, tmp_path_factory: pytest.TempPathFactory
+    upstream: RunningServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningEdge]:
     """The edge on a free port, in front of the house-prices server."""
     nginx_or_skip()
     log_dir = tmp_path_factory.mktemp("edge")
-    upstream = f"127.0.0.1:{house_prices_server.port}"
-    with run_edge(log_dir, free_port(), upstream) as running:
+    with run_edge(log_dir, free_port(), f"127.0.0.1:{upstream.port}") as running:
         yield running
 
 
@@ -71,7 +90,7 @@ class TestSlowClients:
     def test_slow_headers_and_bodies_leave_health_answering(
         self,
         edge: RunningEdge,
-        house_prices_server: RunningServer,
+        upstream: RunningServer,
         house: dict[str, Any],
     ) -> None:
         """200 slow-header and 200 slow-body clients: /health answers within 1 s."""
@@ -111,14 +130,14 @@ class TestSlowClients:
             if connection.status is not None
         }
         assert refused <= {429}
-        assert ATTACKED not in house_prices_server.log_text()
+        assert ATTACKED not in upstream.log_text()
 
 
 class TestProxying:
     """What the edge adds to roost, and what it keeps from the outside."""
 
     def test_client_request_id_passes_through_to_roost(
-        self, edge: RunningEdge, house_prices_server: RunningServer
+        self, edge: RunningEdge, upstream: RunningServer
     ) -> None:
         """A plain X-Request-ID reaches roost's log and comes back unchanged."""
         response = requests.get(
@@ -127,12 +146,12 @@ class TestProxying:
         assert response.status_code == 200
         assert response.headers["X-Request-ID"] == "edge-check-42"
         deadline = time.monotonic() + 5
-        while "rid=edge-check-42 " not in house_prices_server.log_text():
+        while "rid=edge-check-42 " not in upstream.log_text():
             assert time.monotonic() < deadline, "roost logged another id"
             time.sleep(0.1)
 
     def test_edge_and_roost_share_a_generated_id(
-        self, edge: RunningEdge, house_prices_server: RunningServer
+        self, edge: RunningEdge, upstream: RunningServer
     ) -> None:
         """Without a usable id the edge makes one and roost logs that same id."""
         response = requests.get(
@@ -141,7 +160,7 @@ class TestProxying:
         request_id = response.headers["X-Request-ID"]
         assert request_id != 'not "plain"'
         deadline = time.monotonic() + 5
-        while f"rid={request_id} " not in house_prices_server.log_text():
+        while f"rid={request_id} " not in upstream.log_text():
             assert time.monotonic() < deadline, "roost logged another id"
             time.sleep(0.1)
         assert f"rid={request_id} " in edge.log_text()
@@ -150,11 +169,11 @@ class TestProxying:
         "path", ["/metrics", "/metrics/", "/%6Detrics", "//metrics", "/metrics?x=1"]
     )
     def test_metrics_are_not_exposed(
-        self, edge: RunningEdge, house_prices_server: RunningServer, path: str
+        self, edge: RunningEdge, upstream: RunningServer, path: str
     ) -> None:
         """/metrics, however spelt, is a JSON 404 at the edge, served by roost."""
         json_error(requests.get(edge.url(path), timeout=5), 404)
-        assert house_prices_server.get("/metrics").status_code == 200
+        assert upstream.get("/metrics").status_code == 200
 
     def test_body_over_roosts_limit_is_a_json_413(self, edge: RunningEdge) -> None:
         """A body over ROOST_MAX_BODY_BYTES is refused by the edge, in roost's shape."""
@@ -184,7 +203,7 @@ class TestProxying:
         assert len(response.json()["predictions"]) == 1
 
     def test_connections_to_roost_are_kept_alive(
-        self, edge: RunningEdge, house_prices_server: RunningServer
+        self, edge: RunningEdge, upstream: RunningServer
     ) -> None:
         """After a run of requests nginx still holds open connections to roost."""
         for _ in range(20):
@@ -195,7 +214,7 @@ class TestProxying:
             for worker in workers
             for connection in worker.net_connections(kind="tcp")
             if connection.raddr
-            and connection.raddr.port == house_prices_server.port
+            and connection.raddr.port == upstream.port
             and connection.status == psutil.CONN_ESTABLISHED
         ]
         assert upstream, "nginx closed every connection to roost"
