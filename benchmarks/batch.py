@@ -257,7 +257,8 @@ def report(
         f"imports holds {baseline / MB:,.0f} MB (Dask runs {workers + 1} such "
         f"processes: the client with the scheduler, {workers} workers). Times "
         "include start-up (and the "
-        f"Dask cluster's); each engine's fastest of {repeat} run(s), with the "
+        f"Dask cluster's); the engines take turns, each one's fastest of "
+        f"{repeat} run(s), with the "
         "spread of rows/s over all of them. CPU seconds are user + system "
         "time of the whole process tree: with other work on the machine, "
         "wall time suffers and CPU time does not: rows per CPU second is "
@@ -336,18 +337,19 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.workers),
             ),
         }
-        measured = []
+        tries: dict[str, list[Run]] = {engine: [] for engine in engines}
         _, _, baseline, _ = measure([sys.executable, "-c", IMPORTS], env)
-        for engine, command in engines.items():
-            tries = []
-            for attempt in range(1, args.repeat + 1):
+        # NOTE: engines take turns, so drifting load on a shared machine
+        # falls on both alike.
+        for attempt in range(1, args.repeat + 1):
+            for engine, command in engines.items():
                 print(f"running {engine} ({attempt}/{args.repeat}) ...", flush=True)
                 seconds, cpu, peak, out = measure(command, env)
                 summary = out.splitlines()[0].strip()
                 rate = args.rows / seconds
-                tries.append(Run(engine, seconds, cpu, rate, peak, summary))
+                tries[engine].append(Run(engine, seconds, cpu, rate, peak, summary))
                 print(f"  {summary}; {rate:,.0f} rows/s, {cpu:,.1f} CPU s", flush=True)
-            measured.append(Engine(tuple(tries)))
+        measured = [Engine(tuple(runs)) for runs in tries.values()]
         agreement = compare(work / "local.parquet", work / "dask")
         print("timing the floor ...", flush=True)
         bottom = floor(

@@ -77,6 +77,18 @@ class TestLocalCluster:
         assert len(loaded) == 2
         assert all(job.cache_key() in keys for keys in loaded.values())
 
+    def test_workers_run_no_statistical_profiler(
+        self, house_prices_model_dir: Path
+    ) -> None:
+        """No worker samples its task thread's stack (Dask's default, every 10 ms)."""
+        job = batch_job(house_prices_model_dir)
+        with dask_client(None, 2, job) as client:
+            sampling = client.run(
+                lambda dask_worker: "profile" in dask_worker.periodic_callbacks
+            )
+        assert sampling
+        assert not any(sampling.values())
+
 
 class _NativeThreads(ModelAdapter):
     """Answer each row with the threads BLAS/OpenMP and Arrow may use: 1000b + a."""
