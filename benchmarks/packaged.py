@@ -212,7 +212,7 @@ def facts(
         "load average": f"{args.load_before} before, {load_average()} after",
         "load generator": f"{' '.join(wrk)}: wrk -t1 --latency, "
         f"{args.warmup:g} s warm-up per payload, loopback",
-        "model": "ColumnTransformer (SimpleImputer + OneHotEncoder on 5 string "
+        "model": "ColumnTransformer (OneHotEncoder on 5 string "
         "columns, SimpleImputer + StandardScaler on 5 numeric ones) then "
         f"LogisticRegression, classes {', '.join(summary['classes'])}, fitted on "
         f"{summary['fitted_rows']} rows of train.csv; saved with skops (packaged "
