@@ -11,7 +11,7 @@ labels agree across workers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
@@ -77,12 +77,11 @@ class FeatureBins:
         ranges.append(f"[{bounds[-1]}, +inf)")
         return (*ranges, MISSING)
 
-    def count(self, values: pd.Series | Sequence[Any]) -> np.ndarray:
+    def count(self, values: pd.Series | np.ndarray | Sequence[Any]) -> np.ndarray:
         """Count `values` per bin (an int64 array, one entry per label)."""
-        column = np.asarray(values, dtype=object if not self.numeric else None)
         counts = np.zeros(len(self.reference), dtype=np.int64)
         if self.numeric:
-            numbers = _as_numbers(column)
+            numbers = _as_numbers(np.asarray(values))
             missing = np.isnan(numbers)
             places = np.searchsorted(self.edges, numbers[~missing], side="right")
             counts[: len(self.edges) + 1] = np.bincount(
@@ -90,13 +89,20 @@ class FeatureBins:
             )
             counts[-1] = int(missing.sum())
             return counts
+        # NOTE: tally each distinct value in C, then bin the few distinct ones.
+        if not isinstance(values, pd.Series | np.ndarray):
+            values = np.asarray(values, dtype=object)
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        present = codes[codes >= 0]
+        counts[-1] = len(codes) - len(present)
         positions, other = self._positions, len(self.categories)
-        for value in column.tolist():
-            if value is None or value != value:  # noqa: PLR0124 - NaN is missing
-                counts[-1] += 1
-            else:
-                text = value if isinstance(value, str) else str(value)
-                counts[positions.get(text, other)] += 1
+        for value, tally in zip(
+            distinct.tolist(),
+            np.bincount(present, minlength=len(distinct)).tolist(),
+            strict=True,
+        ):
+            text = value if isinstance(value, str) else str(value)
+            counts[positions.get(text, other)] += tally
         return counts
 
     @cached_property
@@ -180,15 +186,71 @@ class ModelBins:
 
     def count(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         """Count the rows of `frame` per bin of each feature (absent: missing)."""
-        counts = {}
-        for bins in self.features:
-            if bins.feature in frame.columns:
-                counts[bins.feature] = bins.count(frame[bins.feature])
-            else:
-                absent = np.zeros(len(bins.reference), dtype=np.int64)
-                absent[-1] = len(frame)
-                counts[bins.feature] = absent
-        return counts
+        return self.count_frames([frame])
+
+    def count_frames(
+        self, frames: Sequence[pd.DataFrame], sample_rows: int = 0
+    ) -> dict[str, np.ndarray]:
+        """Count the rows of all `frames` together, per bin of each feature.
+
+        A frame of more than `sample_rows` rows (when that is above 0) is
+        counted by a uniform random sample of `sample_rows` of its rows. Small
+        frames of the same columns are stacked into one array first: a stream
+        of one-row requests costs one pass per drain, not a pass (and a column
+        lookup per feature) per request.
+        """
+        totals = {
+            bins.feature: np.zeros(len(bins.reference), dtype=np.int64)
+            for bins in self.features
+        }
+        names = [bins.feature for bins in self.features]
+        for columns, rows in _column_sets(_sampled(frames, sample_rows), names):
+            for bins in self.features:
+                values = columns.get(bins.feature)
+                if values is None:
+                    totals[bins.feature][-1] += rows
+                else:
+                    totals[bins.feature] += bins.count(values)
+        return totals
+
+
+#: Frames of at most this many rows are stacked with others before counting.
+_STACK_ROWS = 256
+_sampling = np.random.default_rng()
+
+
+def _sampled(frames: Sequence[pd.DataFrame], rows: int) -> list[pd.DataFrame]:
+    """Each frame, or a random `rows` of its rows when it has more (rows > 0)."""
+    if rows <= 0:
+        return list(frames)
+    return [
+        frame
+        if len(frame) <= rows
+        else frame.take(np.sort(_sampling.choice(len(frame), rows, replace=False)))
+        for frame in frames
+    ]
+
+
+def _column_sets(
+    frames: Sequence[pd.DataFrame], features: Sequence[str]
+) -> Iterator[tuple[dict[str, pd.Series | np.ndarray], int]]:
+    """Yield each group of frames as its feature columns and its row count."""
+    wanted = set(features)
+    small: dict[tuple[Any, ...], list[pd.DataFrame]] = {}
+    for frame in frames:
+        if len(frame) > _STACK_ROWS:
+            yield (
+                {name: frame[name] for name in features if name in frame},
+                len(frame),
+            )
+        elif len(frame):
+            small.setdefault(tuple(frame.columns), []).append(frame)
+    for names, group in small.items():
+        stacked = np.concatenate([frame.to_numpy(dtype=object) for frame in group])
+        yield (
+            {name: stacked[:, at] for at, name in enumerate(names) if name in wanted},
+            len(stacked),
+        )
 
 
 def bin_features(

@@ -3,9 +3,11 @@
 `DriftObserver` is a prediction observer: for each answered request of a
 model version that has reference rows, it puts the validated rows on a
 bounded queue and returns; its own thread bins them (`numpy.searchsorted`
-per number, an index lookup per category) and adds the counts to
-`roost_feature_bin_total`. When the queue is full the rows are dropped and
-`roost_drift_dropped_total` counts them.
+per number, one tally per distinct category) and adds the counts to
+`roost_feature_bin_total`. Of a request of more than `sample_rows` rows, a
+uniform random sample of that many is binned: shares, and so drift, are
+estimated without paying for every row of bulk requests. When the queue is
+full the rows are dropped and `roost_drift_dropped_total` counts them.
 """
 
 from __future__ import annotations
@@ -87,9 +89,14 @@ class DriftObserver:
     """Bins each validated batch of models with reference rows, in the background."""
 
     def __init__(
-        self, bins: Mapping[ModelKey, ModelBins], metrics: Metrics, queue_size: int
+        self,
+        bins: Mapping[ModelKey, ModelBins],
+        metrics: Metrics,
+        queue_size: int,
+        sample_rows: int = 0,
     ) -> None:
         self.bins = dict(bins)
+        self.sample_rows = sample_rows
         self._metrics = metrics
         self._queue: queue.Queue[tuple[ModelKey, pd.DataFrame]] = queue.Queue(
             queue_size
@@ -153,9 +160,10 @@ class DriftObserver:
         for key, frame in batches:
             frames.setdefault(key, []).append(frame)
         for key, parts in frames.items():
-            rows = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
             counters = self._counters_for(key)
-            for feature, values in self.bins[key].count(rows).items():
+            for feature, values in (
+                self.bins[key].count_frames(parts, self.sample_rows).items()
+            ):
                 for counter, value in zip(counters[feature], values, strict=True):
                     if value:
                         counter.inc(int(value))
@@ -175,14 +183,15 @@ class DriftObserver:
 
 
 def drift_observers(
-    registry: Registry, metrics: Metrics, queue_size: int
+    registry: Registry, metrics: Metrics, queue_size: int, sample_rows: int = 0
 ) -> list[DriftObserver]:
     """Return the drift observer for the registry's adapters, if any has rows.
 
     None when `queue_size` is 0 (drift tracking off) or no ready adapter
-    version has usable reference rows.
+    version has usable reference rows. `sample_rows` caps the rows binned
+    per request (0: all).
     """
     if queue_size <= 0:
         return []
     bins = reference_bins(registry)
-    return [DriftObserver(bins, metrics, queue_size)] if bins else []
+    return [DriftObserver(bins, metrics, queue_size, sample_rows)] if bins else []

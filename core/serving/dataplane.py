@@ -363,7 +363,12 @@ def build_dataplane(settings: Settings) -> DataPlane:
         ),
         observers=[
             *observers,
-            *drift_observers(registry, metrics, settings.drift_queue),
+            *drift_observers(
+                registry,
+                metrics,
+                settings.drift_queue,
+                settings.drift_sample_rows,
+            ),
         ],
         traffic=TrafficPlan(registry, settings.traffic),
         problems=[

@@ -88,6 +88,45 @@ class TestCategoryBins:
 class TestModelBins:
     """A model's bins cover the schema fields the reference holds."""
 
+    def test_many_frames_count_as_their_rows_one_by_one(self) -> None:
+        """Stacked small frames and a large one sum to the per-value counts."""
+        bins = bin_features(reference(), SCHEMA)
+        rng = np.random.default_rng(7)
+        colours = np.array(["red", "green", "purple", None, "blue"], dtype=object)
+        frames = [
+            pd.DataFrame(
+                {
+                    "size": rng.uniform(-10, 120, rows).round(1),
+                    "colour": colours[rng.integers(0, len(colours), rows)],
+                    "rooms": rng.integers(0, 6, rows),
+                }
+            )
+            for rows in (1, 1, 3, 1, 500, 2)
+        ]
+        frames[2] = frames[2][["colour", "size"]]  # other columns: own group, no rooms
+        counts = bins.count_frames(frames)
+        for feature in bins.features:
+            expected = np.zeros(len(feature.reference), dtype=np.int64)
+            for frame in frames:
+                if feature.feature not in frame:
+                    expected[-1] += len(frame)
+                    continue
+                for value in frame[feature.feature]:
+                    expected += feature.count([value])
+            assert counts[feature.feature].tolist() == expected.tolist()
+
+    def test_categories_of_other_types_compare_as_text(self) -> None:
+        """An int 3 is the category "3"; NaN and None are both missing."""
+        frame = pd.DataFrame({"colour": ["3", "3", "x"]})
+        colour = bin_features(frame, SCHEMA).by_feature()["colour"]
+        counts = colour.count([3, "3", float("nan"), None, "x", 3.5])
+        assert dict(zip(colour.labels, counts.tolist(), strict=True)) == {
+            "3": 2,
+            "x": 1,
+            "<other>": 1,
+            "<missing>": 2,
+        }
+
     def test_a_column_absent_from_the_rows_counts_as_missing(self) -> None:
         """Rows without `colour` count each row in its missing bin."""
         bins = bin_features(reference(), SCHEMA)

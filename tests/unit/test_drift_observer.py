@@ -152,6 +152,34 @@ class TestDriftObserver:
         assert rows_counted(metrics, "size") == 11
         assert rows_counted(metrics, "colour") == 11
 
+    def test_a_large_request_is_binned_by_a_sample(self) -> None:
+        """Of 1000 rows, 100 are counted; their shares still match the rows'."""
+        metrics = Metrics()
+        observer = DriftObserver(
+            {KEY: bin_features(reference(), SCHEMA)}, metrics, 8, sample_rows=100
+        )
+        rows = reference().assign(colour=["red"] * 900 + ["blue"] * 100)
+        observer.observe(Rows(*KEY, rows))
+        observer.observe(Rows(*KEY, rows.iloc[:40]))  # small: every row counts
+        observer.flush()
+        assert rows_counted(metrics, "size") == 140
+        red = sum(
+            value
+            for labels, value in samples(metrics, "roost_feature_bin_total")
+            if labels["feature"] == "colour" and labels["bin"] == "red"
+        )
+        assert 40 + 75 <= red <= 40 + 100  # about 90 of the 100 sampled are red
+
+    def test_no_sample_counts_every_row(self) -> None:
+        """sample_rows=0 bins all 1000 rows."""
+        metrics = Metrics()
+        observer = DriftObserver(
+            {KEY: bin_features(reference(), SCHEMA)}, metrics, 8, sample_rows=0
+        )
+        observer.observe(Rows(*KEY, reference()))
+        observer.flush()
+        assert rows_counted(metrics, "size") == 1000
+
 
 @contextmanager
 def stalled(observer: DriftObserver) -> Iterator[None]:
@@ -245,12 +273,11 @@ def house_rows(count: int) -> list[dict[str, Any]]:
 class TestDriftInTheApp:
     """build_dataplane wires drift from ROOST_DRIFT_QUEUE."""
 
-    def drift_of(self, model_dir: Path, queue: int) -> dict[str, float]:
-        """Predict house rows with a fresh app; return its drift by feature."""
-        settings = Settings.for_profile(
-            "testing", model_dir=model_dir, drift_queue=queue
+    def metrics_after(self, model_dir: Path, **settings: Any) -> str:
+        """Predict 300 house rows with a fresh app; return its /metrics text."""
+        app = create_app(
+            Settings.for_profile("testing", model_dir=model_dir, **settings)
         )
-        app = create_app(settings)
         client = falcon.testing.TestClient(app)
         result = client.simulate_post(
             "/v1/models/house-prices/predict",
@@ -260,13 +287,32 @@ class TestDriftInTheApp:
         assert result.status_code == 200
         for observer in app.dataplane.observers:  # type: ignore[attr-defined]
             observer.flush()
-        text = client.simulate_get("/metrics").text
+        return client.simulate_get("/metrics").text
+
+    def drift_of(self, model_dir: Path, queue: int) -> dict[str, float]:
+        """Predict house rows with a fresh app; return its drift by feature."""
+        text = self.metrics_after(model_dir, drift_queue=queue)
         return {
             sample.labels["feature"]: sample.value
             for family in text_string_to_metric_families(text)
             for sample in family.samples
             if sample.name == "roost_feature_drift"
         }
+
+    @pytest.mark.parametrize(("sample_rows", "counted"), [(100, 100), (0, 300)])
+    def test_the_sample_setting_caps_the_rows_binned(
+        self, house_prices_model_dir: Path, sample_rows: int, counted: int
+    ) -> None:
+        """ROOST_DRIFT_SAMPLE_ROWS=100 bins 100 of 300 rows; 0 bins all 300."""
+        text = self.metrics_after(house_prices_model_dir, drift_sample_rows=sample_rows)
+        rows = sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "roost_feature_bin_total"
+            and sample.labels["feature"] == "GrLivArea"
+        )
+        assert rows == counted
 
     def test_house_prices_reference_rows_give_drift(
         self, house_prices_model_dir: Path

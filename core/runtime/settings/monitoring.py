@@ -23,6 +23,15 @@ class MonitoringSettings:
             check=not_negative,
         ),
     )
+    drift_sample_rows: int = field(
+        default=256,
+        metadata=setting(
+            "rows of a larger request drawn at random to be binned for drift "
+            "(`roost_feature_bin_total` counts them); 0 bins every row",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
     metrics_dir: Path | None = field(
         default=None,
         metadata=setting(
