@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 from roost_sklearn.card import ModelCard
+from roost_sklearn.inputs import ModelInputs
 from roost_sklearn.trust import load_skops
 
 __all__ = [
@@ -49,10 +49,10 @@ class ArtifactMismatchError(ValueError):
 class Engine(Protocol):
     """What the runtime asks of an engine."""
 
-    def predict(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+    def predict(self, inputs: ModelInputs) -> np.ndarray[Any, Any]:
         """Return one prediction (a value or a class label) per row."""
 
-    def predict_proba(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+    def predict_proba(self, inputs: ModelInputs) -> np.ndarray[Any, Any]:
         """Return one probability per class (card label order) and row."""
 
     def labels_from(
@@ -71,13 +71,13 @@ class SklearnEngine:
         self.estimator = estimator
         self._argmax_is_predict = _predicts_by_argmax(estimator)
 
-    def predict(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
-        """Return the estimator's `predict`."""
-        return np.asarray(self.estimator.predict(inputs))
+    def predict(self, inputs: Any) -> np.ndarray[Any, Any]:
+        """Return the estimator's `predict` (of `ModelInputs`, or its own input)."""
+        return np.asarray(self.estimator.predict(_for_estimator(inputs)))
 
-    def predict_proba(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+    def predict_proba(self, inputs: Any) -> np.ndarray[Any, Any]:
         """Return the estimator's `predict_proba`."""
-        return np.asarray(self.estimator.predict_proba(inputs))
+        return np.asarray(self.estimator.predict_proba(_for_estimator(inputs)))
 
     def labels_from(
         self, probabilities: np.ndarray[Any, Any]
@@ -87,6 +87,10 @@ class SklearnEngine:
             return None
         classes: np.ndarray[Any, Any] = np.asarray(self.estimator.classes_)
         return np.asarray(classes.take(np.argmax(probabilities, axis=1), axis=0))
+
+
+def _for_estimator(inputs: Any) -> Any:
+    return inputs.for_estimator if isinstance(inputs, ModelInputs) else inputs
 
 
 def _predicts_by_argmax(estimator: Any) -> bool:

@@ -1,14 +1,20 @@
-"""Hand the estimator the frame it was fitted on: its columns, dtypes, NaN.
+"""Hand the estimator the columns it was fitted on: its order, dtypes, NaN.
 
 roost validates rows against the card's schema and builds a frame in schema
 order: numbers as float64 (NaN where missing), strings as objects with None
 where missing. scikit-learn's imputers and encoders look for NaN, not None, in
 object columns (pandas reads a CSV's missing text as NaN), so missing values
 become NaN here, and the columns are put in the estimator's own order.
+
+The columns stay numpy arrays: the ONNX engine feeds them to its session as
+they are, and only the scikit-learn engine pays for a frame
+(`ModelInputs.for_estimator`), which costs more than a small model's predict.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,29 +24,80 @@ from roost.core import AdapterError
 from roost_sklearn.card import ModelCard
 from roost_sklearn.schema_inference import is_number_rule
 
-__all__ = ["model_inputs"]
+__all__ = ["ModelInputs", "model_inputs"]
+
+Column = np.ndarray[Any, Any]
 
 
-def model_inputs(frame: pd.DataFrame, card: ModelCard) -> Any:
-    """Return `frame` as the estimator takes it (a frame, or an array).
+class ModelInputs(Mapping[str, Column]):
+    """The estimator's input columns by name, in its order, and their rows' index.
+
+    Numbers are float64 arrays, strings object arrays; NaN marks a missing value
+    in both.
+    """
+
+    def __init__(
+        self, columns: Mapping[str, Column], index: pd.Index, *, named: bool
+    ) -> None:
+        self._columns = dict(columns)
+        self.index = index
+        self.named = named
+
+    def __getitem__(self, name: str) -> Column:
+        return self._columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        """The number of rows (not of columns: the estimator's view of a batch)."""
+        return len(self.index)
+
+    @cached_property
+    def for_estimator(self) -> Any:
+        """The rows as the estimator was fitted on them: a frame, or an array."""
+        names = list(self._columns)
+        frame = pd.DataFrame(self._columns, index=self.index, columns=names)
+        return frame if self.named else frame.to_numpy()
+
+
+def model_inputs(frame: pd.DataFrame, card: ModelCard) -> ModelInputs:
+    """Return `frame`'s columns as the estimator takes them.
 
     Raises:
         AdapterError: a required input column is absent.
     """
-    absent = [name for name in card.features if name not in frame.columns]
+    present = set(frame.columns)
+    absent = [name for name in card.features if name not in present]
     required = [name for name in absent if card.input_schema[name].get("required")]
     if required:
         raise AdapterError(f"missing input column(s): {', '.join(required)}")
-    columns: dict[str, Any] = {}
+    columns: dict[str, Column] = {}
     for name in card.features:
         number = is_number_rule(card.input_schema[name])
-        if name not in frame.columns:
-            values: Any = np.full(len(frame), np.nan, dtype=float if number else object)
+        if name not in present:
+            dtype = float if number else object
+            columns[name] = np.full(len(frame), np.nan, dtype=dtype)
         elif number:
-            values = pd.to_numeric(frame[name]).astype("float64").to_numpy()
+            columns[name] = _numbers(frame[name])
         else:
-            column = frame[name].astype(object)
-            values = column.where(column.notna(), np.nan).to_numpy(dtype=object)
-        columns[name] = values
-    inputs = pd.DataFrame(columns, index=frame.index, columns=list(card.features))
-    return inputs if card.named_features else inputs.to_numpy()
+            columns[name] = _strings(frame[name])
+    return ModelInputs(columns, frame.index, named=card.named_features)
+
+
+def _numbers(column: pd.Series) -> Column:
+    values = column.to_numpy()
+    if values.dtype == np.float64:
+        return values
+    if values.dtype.kind in "iub":
+        return values.astype(np.float64)
+    return pd.to_numeric(column).astype("float64").to_numpy()
+
+
+def _strings(column: pd.Series) -> Column:
+    values = column.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = values.copy()  # never write through to the caller's frame
+        values[missing] = np.nan
+    return values

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from roost_sklearn.card import ModelCard, OnnxCheck
 from roost_sklearn.engines import SklearnEngine
+from roost_sklearn.inputs import ModelInputs
 from roost_sklearn.onnx_engine import OnnxEngine
 from roost_sklearn.onnx_feeds import column_kinds
 
@@ -52,7 +52,7 @@ class Conversion:
 
 
 def convert_and_check(
-    model: Any, card: ModelCard, inputs: pd.DataFrame, tolerance: float
+    model: Any, card: ModelCard, inputs: ModelInputs, tolerance: float
 ) -> Conversion:
     """Convert `model`, predict `inputs` both ways, and keep the graph if they agree.
 
@@ -112,7 +112,7 @@ def _convert(model: Any, card: ModelCard, number: str) -> bytes:
 
 
 def _compare(
-    reference: SklearnEngine, engine: OnnxEngine, card: ModelCard, inputs: pd.DataFrame
+    reference: SklearnEngine, engine: OnnxEngine, card: ModelCard, inputs: ModelInputs
 ) -> tuple[float, str | None]:
     """The largest difference, and why the graph is refused (None: it is not)."""
     want = reference.predict(inputs)

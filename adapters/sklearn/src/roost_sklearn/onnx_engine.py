@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from roost_sklearn.onnx_feeds import feeds, input_dtypes
 
@@ -54,12 +54,12 @@ class OnnxEngine:
         """Whether the graph outputs probabilities (classifiers with predict_proba)."""
         return self._probabilities is not None
 
-    def predict(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+    def predict(self, inputs: Mapping[str, Any]) -> np.ndarray[Any, Any]:
         """Return the graph's first output, one value per row."""
         (values,) = self.session.run([self._predictions], feeds(inputs, self._dtypes))
         return np.asarray(values).reshape(-1)
 
-    def predict_proba(self, inputs: pd.DataFrame) -> np.ndarray[Any, Any]:
+    def predict_proba(self, inputs: Mapping[str, Any]) -> np.ndarray[Any, Any]:
         """Return the graph's probabilities, one column per class in card order.
 
         The graph's labels come out of the same run; `labels_from` hands them

@@ -67,13 +67,16 @@ def input_dtypes(session_inputs: Any) -> dict[str, Any]:
     return dtypes
 
 
-def feeds(inputs: pd.DataFrame, dtypes: Mapping[str, Any]) -> dict[str, Any]:
-    """The session's inputs from the estimator's frame (`model_inputs`)."""
+def feeds(inputs: Mapping[str, Any], dtypes: Mapping[str, Any]) -> dict[str, Any]:
+    """The session's inputs from the estimator's columns (`model_inputs`).
+
+    `inputs` maps each column name to its values: `ModelInputs`, or a frame.
+    """
     # NOTE: numpy, not pandas, per column: `Series.where`/`notna` cost tens
     # of microseconds each, more than the session's whole run on a few rows.
     tensors: dict[str, Any] = {}
     for name, dtype in dtypes.items():
-        values = inputs[name].to_numpy(dtype=dtype)
+        values = np.asarray(inputs[name], dtype=dtype)
         if dtype is object:
             missing = pd.isna(values)
             if missing.any():
