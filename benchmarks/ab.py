@@ -15,7 +15,8 @@ sign in every pair. Usage (with roost's interpreter):
 Both servers run `roost serve` with the benchmark's roost settings (see
 lineup.py) plus their own `VAR=VALUE`s, at the same time, on free ports:
 house-prices by default, or with `--packaged` the pipeline `roost package`
-packaged for `make bench-packaged` (its scikit-learn engine; see packaged.py).
+packaged for `make bench-packaged` (its scikit-learn engine, or `--engine
+onnx`; see packaged.py).
 Prints, per payload size, each pair's requests/s and CPU ms per request and
 B's totals relative to A's.
 """
@@ -71,6 +72,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="serve the packaged pipeline of bench-packaged instead of house-prices",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("sklearn", "onnx"),
+        default="sklearn",
+        help="with --packaged: the engine the packaged pipeline is served on",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -111,7 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefix = {"roost": "exact", "rows": "whole"}[args.body]
         payload_dir, args.path = PACKAGED_DIR, ROOST_PATH
         fit(args)
-        site = package_engines(args.roost_python, Row("onnx", "onnx"))[0]["sklearn"]
+        sites = package_engines(args.roost_python, Row("onnx", "onnx"))[0]
+        if args.engine not in sites:
+            raise SystemExit(f"the packaged pipeline has no {args.engine} engine")
+        site = sites[args.engine]
         model_dir = PACKAGED_DIR / "models"
         model_dir.mkdir(exist_ok=True)
     else:

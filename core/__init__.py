@@ -25,6 +25,7 @@ from roost.core.contract.adapter import (
     Training,
 )
 from roost.core.contract.artifacts import Manifest, load_artifact, save_artifact
+from roost.core.contract.frames import column_arrays
 from roost.core.contract.outputs import PREDICTIONS, PROBABILITIES, Output
 from roost.core.errors import AdapterError, ArtifactError, RoostError
 
@@ -42,6 +43,7 @@ __all__ = [
     "Output",
     "RoostError",
     "Training",
+    "column_arrays",
     "load_artifact",
     "save_artifact",
 ]

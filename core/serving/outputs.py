@@ -224,10 +224,14 @@ def _plain_values(array: np.ndarray[Any, Any]) -> list[Any]:
     """Python values; non-finite floats become None (JSON has no NaN)."""
     if array.dtype.kind == "f":
         return [value if math.isfinite(value) else None for value in array.tolist()]
-    if array.dtype.kind == "O":
-        return [_plain_object(value) for value in array.tolist()]
     values: list[Any] = array.tolist()
-    return values
+    if array.dtype.kind == "O" and not set(map(type, values)) <= _PLAIN_TYPES:
+        return [_plain_object(value) for value in values]
+    return values  # labels all str (or int) need no converting either
+
+
+#: Object values JSON takes as they are (exactly these types: no subclasses).
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
 
 
 def _plain_object(value: Any) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from roost.core import AdapterError
+from roost.core import AdapterError, column_arrays
 from roost_sklearn.card import ModelCard
 from roost_sklearn.schema_inference import is_number_rule
 
@@ -72,6 +72,7 @@ def model_inputs(frame: pd.DataFrame, card: ModelCard) -> ModelInputs:
     required = [name for name in absent if card.input_schema[name].get("required")]
     if required:
         raise AdapterError(f"missing input column(s): {', '.join(required)}")
+    given = column_arrays(frame, [name for name in card.features if name in present])
     columns: dict[str, Column] = {}
     for name in card.features:
         number = is_number_rule(card.input_schema[name])
@@ -79,23 +80,22 @@ def model_inputs(frame: pd.DataFrame, card: ModelCard) -> ModelInputs:
             dtype = float if number else object
             columns[name] = np.full(len(frame), np.nan, dtype=dtype)
         elif number:
-            columns[name] = _numbers(frame[name])
+            columns[name] = _numbers(given[name])
         else:
-            columns[name] = _strings(frame[name])
+            columns[name] = _strings(given[name])
     return ModelInputs(columns, frame.index, named=card.named_features)
 
 
-def _numbers(column: pd.Series) -> Column:
-    values = column.to_numpy()
+def _numbers(values: Column) -> Column:
     if values.dtype == np.float64:
         return values
     if values.dtype.kind in "iub":
         return values.astype(np.float64)
-    return pd.to_numeric(column).astype("float64").to_numpy()
+    return np.asarray(pd.to_numeric(values), dtype=np.float64)
 
 
-def _strings(column: pd.Series) -> Column:
-    values = column.to_numpy(dtype=object)
+def _strings(column: Column) -> Column:
+    values = np.asarray(column, dtype=object)
     missing = pd.isna(values)
     if missing.any():
         values = values.copy()  # never write through to the caller's frame
