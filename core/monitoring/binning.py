@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from roost.core.contract.frames import column_arrays
+
 __all__ = [
     "MISSING",
     "OTHER",
@@ -194,17 +196,16 @@ class ModelBins:
         """Count the rows of all `frames` together, per bin of each feature.
 
         A frame of more than `sample_rows` rows (when that is above 0) is
-        counted by a uniform random sample of `sample_rows` of its rows. Small
-        frames of the same columns are stacked into one array first: a stream
-        of one-row requests costs one pass per drain, not a pass (and a column
-        lookup per feature) per request.
+        counted by a uniform random sample of `sample_rows` of its rows.
+        Frames of the same columns are stacked into one array per feature
+        first: a drain of many requests costs one pass, not one per request.
         """
         totals = {
             bins.feature: np.zeros(len(bins.reference), dtype=np.int64)
             for bins in self.features
         }
         names = [bins.feature for bins in self.features]
-        for columns, rows in _column_sets(_sampled(frames, sample_rows), names):
+        for columns, rows in _column_sets(frames, names, sample_rows):
             for bins in self.features:
                 values = columns.get(bins.feature)
                 if values is None:
@@ -214,43 +215,67 @@ class ModelBins:
         return totals
 
 
-#: Frames of at most this many rows are stacked with others before counting.
-_STACK_ROWS = 256
+#: Frames of at most this many rows (and no more than the sample) are read
+#: as one object matrix each.
+_SMALL_ROWS = 256
 _sampling = np.random.default_rng()
 
-
-def _sampled(frames: Sequence[pd.DataFrame], rows: int) -> list[pd.DataFrame]:
-    """Each frame, or a random `rows` of its rows when it has more (rows > 0)."""
-    if rows <= 0:
-        return list(frames)
-    return [
-        frame
-        if len(frame) <= rows
-        else frame.take(np.sort(_sampling.choice(len(frame), rows, replace=False)))
-        for frame in frames
-    ]
+#: A frame's feature columns and its row count.
+_Columns = tuple[dict[str, np.ndarray], int]
 
 
 def _column_sets(
-    frames: Sequence[pd.DataFrame], features: Sequence[str]
-) -> Iterator[tuple[dict[str, pd.Series | np.ndarray], int]]:
-    """Yield each group of frames as its feature columns and its row count."""
+    frames: Sequence[pd.DataFrame], features: Sequence[str], sample_rows: int
+) -> Iterator[_Columns]:
+    """Yield the frames' feature columns, those of the same columns stacked.
+
+    A frame of more than `sample_rows` rows (when that is above 0) gives a
+    uniform random sample of that many rows, taken column by column in the
+    columns' own dtypes. Stacking makes a drain of many requests one count
+    per feature, not one per request.
+    """
     wanted = set(features)
     small: dict[tuple[Any, ...], list[pd.DataFrame]] = {}
+    large: dict[tuple[str, ...], list[_Columns]] = {}
     for frame in frames:
-        if len(frame) > _STACK_ROWS:
-            yield (
-                {name: frame[name] for name in features if name in frame},
-                len(frame),
-            )
-        elif len(frame):
+        if 0 < len(frame) <= _SMALL_ROWS and len(frame) <= (sample_rows or len(frame)):
             small.setdefault(tuple(frame.columns), []).append(frame)
-    for names, group in small.items():
+        elif len(frame):
+            part = _large_frame_columns(frame, wanted, sample_rows)
+            large.setdefault(tuple(part[0]), []).append(part)
+    for labels, group in small.items():
+        # One object matrix per frame, stacked: for a row or a few, cheaper
+        # than a column at a time.
         stacked = np.concatenate([frame.to_numpy(dtype=object) for frame in group])
-        yield (
-            {name: stacked[:, at] for at, name in enumerate(names) if name in wanted},
-            len(stacked),
-        )
+        columns = {
+            str(label): stacked[:, at]
+            for at, label in enumerate(labels)
+            if label in wanted
+        }
+        yield columns, len(stacked)
+    for names, parts in large.items():
+        if len(parts) == 1:
+            yield parts[0]
+            continue
+        joined = {
+            name: np.concatenate([columns[name] for columns, _ in parts])
+            for name in names
+        }
+        yield joined, sum(rows for _, rows in parts)
+
+
+def _large_frame_columns(
+    frame: pd.DataFrame, wanted: set[str], sample_rows: int
+) -> _Columns:
+    """A large frame's feature columns (a sample of its rows) and their rows."""
+    # NOTE: neither `frame.take` nor an object matrix: both copy every
+    # column (and box every number) to keep a few hundred rows.
+    names = [name for name in frame.columns if name in wanted]
+    columns = column_arrays(frame, names)
+    if not 0 < sample_rows < len(frame):
+        return columns, len(frame)
+    rows = np.sort(_sampling.choice(len(frame), sample_rows, replace=False))
+    return {name: values[rows] for name, values in columns.items()}, sample_rows
 
 
 def bin_features(

@@ -89,7 +89,7 @@ class TestModelBins:
     """A model's bins cover the schema fields the reference holds."""
 
     def test_many_frames_count_as_their_rows_one_by_one(self) -> None:
-        """Stacked small frames and a large one sum to the per-value counts."""
+        """Stacked small frames and large ones sum to the per-value counts."""
         bins = bin_features(reference(), SCHEMA)
         rng = np.random.default_rng(7)
         colours = np.array(["red", "green", "purple", None, "blue"], dtype=object)
@@ -101,9 +101,10 @@ class TestModelBins:
                     "rooms": rng.integers(0, 6, rows),
                 }
             )
-            for rows in (1, 1, 3, 1, 500, 2)
+            for rows in (1, 1, 3, 1, 500, 2, 300)
         ]
         frames[2] = frames[2][["colour", "size"]]  # other columns: own group, no rooms
+        frames[6] = frames[6][["rooms", "colour", "size"]]  # large, columns reordered
         counts = bins.count_frames(frames)
         for feature in bins.features:
             expected = np.zeros(len(feature.reference), dtype=np.int64)
@@ -114,6 +115,30 @@ class TestModelBins:
                 for value in frame[feature.feature]:
                     expected += feature.count([value])
             assert counts[feature.feature].tolist() == expected.tolist()
+
+    def test_a_sample_of_a_large_frame_counts_that_many_of_its_rows(self) -> None:
+        """1000 rows, a sample of 256: 256 counted per feature, from the rows' bins."""
+        bins = bin_features(reference(), SCHEMA)
+        frame = pd.DataFrame(
+            {
+                "size": [5.5] * 600 + [95.5] * 400,
+                "rooms": [2] * 1000,
+                "colour": pd.Series(["green"] * 1000, dtype=object),
+            }
+        )
+        counts = bins.count_frames([frame, frame.iloc[:3]], sample_rows=256)
+        by_label = {
+            feature.feature: dict(
+                zip(feature.labels, counts[feature.feature].tolist(), strict=True)
+            )
+            for feature in bins.features
+        }
+        assert sum(by_label["size"].values()) == 256 + 3
+        low, high = "(-inf, 10)", "[90, +inf)"
+        assert by_label["size"][low] + by_label["size"][high] == 256 + 3
+        assert 0 < by_label["size"][high] < 256  # both kinds of row sampled
+        assert by_label["colour"]["green"] == 256 + 3
+        assert by_label["rooms"]["[2, 3)"] == 256 + 3
 
     def test_categories_of_other_types_compare_as_text(self) -> None:
         """An int 3 is the category "3"; NaN and None are both missing."""
