@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, KeysView, Sequence
 from typing import Any, cast
 
 import msgspec
@@ -57,6 +57,8 @@ MAX_ROW_KEYS = 256
 #: Whole-row shapes kept per decoder; a shape gets its struct when seen twice.
 _SHAPES = 8
 _SIGHTINGS = 64
+#: The "}" tried as the end of a body's first record (others are in strings).
+_RECORD_ENDS = 4
 #: What msgspec refuses in a field's name.
 _UNNAMEABLE = re.compile(r'["\\\x00-\x1f]')
 
@@ -140,19 +142,31 @@ class ColumnDecoder:
             self._recent = guessed
             yield guessed
 
+    def _first_record_keys(self, raw: bytes) -> KeysView[str] | None:
+        """The keys of the body's first record, or None if it has none to read.
+
+        The record ends at a "}": one inside a string is passed over, up to
+        `_RECORD_ENDS` of them.
+        """
+        start = raw.find(b"{")
+        end = start
+        for _ in range(_RECORD_ENDS if start >= 0 else 0):
+            end = raw.find(b"}", end + 1)
+            if end < 0:
+                break
+            try:
+                return self._first_record.decode(raw[start : end + 1]).keys()
+            except (msgspec.MsgspecError, ValueError):
+                continue  # a "}" inside a string, or not a record at all
+        return None
+
     def _whole_row_reader(self, raw: bytes) -> _RecordReader | None:
         """The reader for the keys of the body's first record, if it is a whole row.
 
-        Only a guess at the shape: the reader itself proves or refuses it. A
-        key holding "}" ends the guess early, so such rows stay strict.
+        Only a guess at the shape: the reader itself proves or refuses it.
         """
-        start = raw.find(b"{")
-        end = raw.find(b"}", start)
-        if start < 0 or end < 0:
-            return None
-        try:
-            keys = self._first_record.decode(raw[start : end + 1]).keys()
-        except (msgspec.MsgspecError, ValueError):
+        keys = self._first_record_keys(raw)
+        if keys is None:
             return None
         if len(keys) > MAX_ROW_KEYS or not self._field_set < keys:
             return None
