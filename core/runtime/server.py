@@ -22,6 +22,7 @@ from roost.core.runtime.affinity import (
     pins_workers,
     usable_cpus,
 )
+from roost.core.runtime.collector import settle_worker_heap
 from roost.core.runtime.control.pidfile import prepare_pidfile_dir, status_dir
 from roost.core.runtime.control.staged_reload import StagedReload
 from roost.core.runtime.read_deadlines import ReadDeadlines
@@ -184,6 +185,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
 
     def post_worker_init(worker: Any) -> None:
         _drain_on_sigterm(worker)
+        settle_worker_heap(settings.gc_young_threshold)
         staged.post_worker_init(worker)
 
     def worker_exit(server: Any, worker: Any) -> None:

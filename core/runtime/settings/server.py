@@ -114,6 +114,16 @@ class ServerSettings:
             check=not_negative,
         ),
     )
+    gc_young_threshold: int = field(
+        default=10_000,
+        metadata=setting(
+            "net new objects before Python's garbage collector runs, set in each "
+            "worker once its models are loaded and frozen out of collection "
+            "(0: Python's default, 700)",
+            parse=integer,
+            check=not_negative,
+        ),
+    )
 
     @property
     def pidfile_path(self) -> Path:
