@@ -215,8 +215,8 @@ class ModelBins:
         return totals
 
 
-#: Frames of at most this many rows (and no more than the sample) are read
-#: as one object matrix each.
+#: Frames of at most this many rows, not sampled, are read as one object
+#: matrix each.
 _SMALL_ROWS = 256
 _sampling = np.random.default_rng()
 
@@ -238,11 +238,12 @@ def _column_sets(
     small: dict[tuple[Any, ...], list[pd.DataFrame]] = {}
     large: dict[tuple[str, ...], list[_Columns]] = {}
     for frame in frames:
-        if 0 < len(frame) <= _SMALL_ROWS and len(frame) <= (sample_rows or len(frame)):
-            small.setdefault(tuple(frame.columns), []).append(frame)
-        elif len(frame):
+        sampled = 0 < sample_rows < len(frame)
+        if len(frame) > _SMALL_ROWS or sampled:
             part = _large_frame_columns(frame, wanted, sample_rows)
             large.setdefault(tuple(part[0]), []).append(part)
+        elif len(frame):
+            small.setdefault(tuple(frame.columns), []).append(frame)
     for labels, group in small.items():
         # One object matrix per frame, stacked: for a row or a few, cheaper
         # than a column at a time.

@@ -45,7 +45,7 @@ def test_columns_come_in_the_estimators_order_with_nan_for_missing() -> None:
     """Numbers as float64 and strings as objects, each gap a NaN."""
     inputs = model_inputs(served(), card())
     assert list(inputs) == ["colour", "size", "rooms"]
-    assert len(inputs) == 3
+    assert inputs.rows == 3
     assert inputs["size"].dtype == np.float64
     assert inputs["rooms"].dtype == np.float64
     assert inputs["rooms"][0] == 3.0

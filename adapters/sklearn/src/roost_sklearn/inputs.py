@@ -50,7 +50,11 @@ class ModelInputs(Mapping[str, Column]):
         return iter(self._columns)
 
     def __len__(self) -> int:
-        """The number of rows (not of columns: the estimator's view of a batch)."""
+        return len(self._columns)
+
+    @property
+    def rows(self) -> int:
+        """The number of rows."""
         return len(self.index)
 
     @cached_property

@@ -75,7 +75,7 @@ def convert_and_check(
     difference, refused = _compare(reference, engine, card, inputs)
     if refused is None and not difference <= tolerance:
         refused = (
-            f"largest difference {difference:.3g} on {len(inputs)} reference "
+            f"largest difference {difference:.3g} on {inputs.rows} reference "
             f"row(s) is above the tolerance {tolerance:g}"
         )
     check = OnnxCheck(
@@ -129,7 +129,7 @@ def _compare(
         gap = np.abs(engine.predict_proba(inputs) - reference.predict_proba(inputs))
         difference = float(np.max(gap, initial=0.0))
     if disagree:
-        return difference, f"{disagree} of {len(inputs)} reference label(s) disagree"
+        return difference, f"{disagree} of {inputs.rows} reference label(s) disagree"
     return difference, None
 
 
