@@ -64,6 +64,24 @@ class TestCompiledEngine:
         assert len(fast) == 1451
         np.testing.assert_allclose(fast, reference, rtol=1e-9, atol=0)
 
+    @pytest.mark.parametrize("rows", [1, 5, 17, 300])
+    def test_a_house_is_priced_alike_in_any_batch(
+        self, adapter: HousePricesAdapter, served_frame: pd.DataFrame, rows: int
+    ) -> None:
+        """Batches of 1, 5, 17 or 300 houses give every house its price, bit for bit.
+
+        Small and large batches take different roads to the same arithmetic
+        (one object matrix or typed columns; a Python or a numpy sum).
+        """
+        whole = adapter.predict(served_frame)
+        in_parts = np.concatenate(
+            [
+                adapter.predict(served_frame.iloc[start : start + rows])
+                for start in range(0, min(len(served_frame), 40 * rows), rows)
+            ]
+        )
+        np.testing.assert_array_equal(in_parts, whole[: len(in_parts)])
+
     def test_pipeline_engine_serves_the_pipeline(
         self,
         adapter: HousePricesAdapter,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,9 @@ def check_mirrored_steps(pipeline: Pipeline) -> None:
 _LOOKUP_LIMIT = 4096
 #: Up to this many rows, one object matrix beats taking columns one by one.
 _SMALL_FRAME = 256
+#: Up to this many rows, the final sum runs on Python floats: same
+#: arithmetic, none of numpy's fixed cost per call.
+_PYTHON_SUM_ROWS = 16
 
 
 @dataclass(frozen=True)
@@ -141,29 +145,44 @@ class _Categorical:
         return code
 
 
-def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every column of `frame` as a numpy array.
-
-    Up to `_SMALL_FRAME` rows, one object matrix sliced by column: cheaper
-    than reading 24 columns one by one, most of a small batch's cost. Beyond,
-    column by column in their own dtypes (`column_arrays`, no Series each):
-    turning every number into a Python object then costs more.
-    """
-    if len(frame) <= _SMALL_FRAME:
-        values = frame.to_numpy(dtype=object)
-        return {str(name): values[:, j] for j, name in enumerate(frame.columns)}
-    return column_arrays(frame)
-
-
-def _floats(values: np.ndarray) -> np.ndarray:
-    """A numeric column as float64: None and NaN stay NaN, pd.NA becomes NaN."""
+def _float_rows(values: np.ndarray) -> np.ndarray:
+    """Numbers (any shape) as float64: None and NaN stay NaN, pd.NA becomes NaN."""
     try:
         return np.asarray(values, dtype=np.float64)
     except TypeError:  # pd.NA (from nullable columns) refuses float()
         return np.array(
-            [np.nan if value is pd.NA else value for value in values],
+            [np.nan if value is pd.NA else value for value in values.flat],
             dtype=np.float64,
-        )
+        ).reshape(values.shape)
+
+
+def _input_rows(
+    frame: pd.DataFrame, numeric: tuple[str, ...], labels: tuple[str, ...]
+) -> tuple[np.ndarray, list[list[Any]]]:
+    """The numeric inputs as one (variable, row) float64 matrix, and the labels.
+
+    Up to `_SMALL_FRAME` rows, one object matrix sliced at once: a batch of
+    a few rows then costs a handful of numpy calls, not several per column.
+    Beyond, column by column in their own dtypes (`column_arrays`, no Series
+    each): turning every number into a Python object then costs more.
+    """
+    if len(frame) <= _SMALL_FRAME:
+        values = frame.to_numpy(dtype=object)
+        position = {name: j for j, name in enumerate(frame.columns)}
+        numbers = _float_rows(values[:, [position[var] for var in numeric]].T)
+        label_rows = values[:, [position[var] for var in labels]].T.tolist()
+        return numbers, label_rows
+    columns = column_arrays(frame, [*numeric, *labels])
+    numbers = np.stack([_float_rows(columns[var]) for var in numeric])
+    return numbers, [columns[var].tolist() for var in labels]
+
+
+def _sequential_sum(start: float, terms: list[float]) -> float:
+    """`start` plus each term in turn, as float64 (no pairwise or compensated sum)."""
+    total = start
+    for term in terms:
+        total += term
+    return total
 
 
 @dataclass(frozen=True)
@@ -179,6 +198,34 @@ class CompiledPipeline:
     offset: np.ndarray
     coef: np.ndarray
     intercept: float
+    #: Derived in __post_init__: where each variable sits in the matrices.
+    _labels: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _numeric_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    _fill_column: np.ndarray = field(init=False, repr=False, compare=False)
+    _logged_rows: list[int] = field(init=False, repr=False, compare=False)
+    _numeric_slots: list[int] = field(init=False, repr=False, compare=False)
+    _numeric_sources: list[int] = field(init=False, repr=False, compare=False)
+    _label_slots: list[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        numeric = {var: row for row, var in enumerate(config.NUMERICAL_VARS)}
+        labels = tuple(var for var in self.columns if var in self.categorical)
+        slots = {var: slot for slot, var in enumerate(self.columns)}
+        numeric_used = [var for var in self.columns if var not in self.categorical]
+        derived = {
+            "_labels": labels,
+            "_numeric_index": numeric,
+            "_fill_column": np.array(
+                [[self.fill.get(var, np.nan)] for var in config.NUMERICAL_VARS],
+                dtype=np.float64,
+            ),
+            "_logged_rows": sorted(numeric[var] for var in self.log_vars),
+            "_numeric_slots": [slots[var] for var in numeric_used],
+            "_numeric_sources": [numeric[var] for var in numeric_used],
+            "_label_slots": [slots[var] for var in labels],
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
     @classmethod
     def from_pipeline(cls, pipeline: Pipeline) -> CompiledPipeline:
@@ -230,42 +277,76 @@ class CompiledPipeline:
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Predict sale prices in dollars for every row of `frame`.
 
+        Every step works on all variables of a kind at once, one row of the
+        matrices per variable, in the pipeline's order of operations; each
+        price depends on its own row only, whatever the batch's size.
+
         Raises:
             PipelineInputError: a label cannot be encoded or a logged input
                 is not strictly positive, exactly where the pipeline raises.
         """
-        columns = _columns(frame)
-        numbers: dict[str, np.ndarray] = {}
-        for var in config.NUMERICAL_VARS:
-            column = _floats(columns[var])
-            if var in self.fill:
-                column = np.where(np.isnan(column), self.fill[var], column)
-            numbers[var] = column
+        rows = len(frame)
+        numeric = config.NUMERICAL_VARS
+        numbers, label_rows = _input_rows(frame, numeric, self._labels)
+        fill = self._fill_column
+        numbers = np.where(np.isnan(numbers), fill, numbers)
+        index = self._numeric_index
         for var, reference in self.temporal:
-            numbers[var] = numbers[reference] - numbers[var]
+            numbers[index[var]] = numbers[index[reference]] - numbers[index[var]]
+        logged = numbers[self._logged_rows]
+        if not (logged > 0).all():
+            self._refuse_log(numbers)
+        numbers[self._logged_rows] = np.log(logged)
+        codes = self._encode(label_rows, rows)
+        matrix = np.empty((len(self.columns), rows), dtype=np.float64)
+        matrix[self._numeric_slots] = numbers[self._numeric_sources]
+        matrix[self._label_slots] = codes
+        # Same order of operations as MinMaxScaler.transform and Lasso.predict.
+        matrix *= self.scale[:, None]
+        matrix += self.offset[:, None]
+        matrix *= self.coef[:, None]
+        # A fixed-order sum, not BLAS nor numpy's pairwise reduction: their
+        # last bit can depend on the batch's size and threads, and a house
+        # must be priced the same online, in a batch job, alone or in company.
+        if rows <= _PYTHON_SUM_ROWS:
+            log_prices = np.array(
+                [_sequential_sum(self.intercept, terms) for terms in matrix.T.tolist()],
+                dtype=np.float64,
+            )
+        else:
+            log_prices = np.full(rows, self.intercept)
+            for terms in matrix:
+                log_prices += terms
+        prices: np.ndarray = np.exp(log_prices)
+        return prices
+
+    def _encode(self, label_rows: list[list[Any]], rows: int) -> np.ndarray:
+        """Ranks of every label variable, one row per variable, in one pass."""
+        gets = [self.categorical[var].lookup.get for var in self._labels]
+        # A label the lookups lack gives None, which float64 reads as NaN:
+        # NaN means "look closer", variable by variable.
+        looked_up = (
+            map(get, values) for get, values in zip(gets, label_rows, strict=True)
+        )
+        codes = np.fromiter(
+            chain.from_iterable(looked_up),
+            dtype=np.float64,
+            count=len(gets) * rows,
+        ).reshape(len(gets), rows)
+        if np.isnan(codes).any():
+            for row, var in enumerate(self._labels):
+                if np.isnan(codes[row]).any():
+                    codes[row] = self.categorical[var].encode(var, label_rows[row])
+        return codes
+
+    def _refuse_log(self, numbers: np.ndarray) -> None:
+        """Raise as the log step does for the first variable not strictly positive."""
         for var in self.log_vars:
-            not_positive = ~(numbers[var] > 0)
+            values = numbers[self._numeric_index[var]]
+            not_positive = ~(values > 0)
             if not_positive.any():
-                bad = sorted(set(numbers[var][not_positive].tolist()))
+                bad = sorted(set(values[not_positive].tolist()))
                 raise PipelineInputError(
                     f"{var}: values must be strictly positive to take the log; "
                     f"got {bad}"
                 )
-            numbers[var] = np.log(numbers[var])
-        matrix = np.empty((len(frame), len(self.columns)), dtype=np.float64)
-        for j, var in enumerate(self.columns):
-            if var in self.categorical:
-                matrix[:, j] = self.categorical[var].encode(var, columns[var].tolist())
-            else:
-                matrix[:, j] = numbers[var]
-        # Same order of operations as MinMaxScaler.transform and Lasso.predict.
-        matrix *= self.scale
-        matrix += self.offset
-        # A fixed-order sum, not BLAS: the last bit of a BLAS dot product can
-        # depend on the batch's size and threads, and a house must be priced
-        # the same online, in a batch job, alone or in company.
-        log_prices = np.full(len(matrix), self.intercept)
-        for column, weight in zip(matrix.T, self.coef, strict=True):
-            log_prices += column * weight
-        prices: np.ndarray = np.exp(log_prices)
-        return prices
