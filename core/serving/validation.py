@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -14,7 +15,12 @@ from cerberus import Validator
 from cerberus.errors import COERCION_FAILED, UNALLOWED_VALUE, BasicErrorHandler
 
 from roost.core.serving.coercion import COERCERS, Shown
-from roost.core.serving.column_checks import MISSING, ColumnarCheck, compile_checks
+from roost.core.serving.column_checks import (
+    MISSING,
+    SMALL_BATCH,
+    ColumnarCheck,
+    compile_checks,
+)
 from roost.core.serving.input_batch import InputBatch
 
 __all__ = ["RecordValidator", "ValidatedBatch"]
@@ -127,6 +133,31 @@ def _frame_from_arrays(
     return frame
 
 
+def _blocks_builder() -> Callable[..., pd.DataFrame] | None:
+    """Return the builder of a frame from 2-D blocks (pandas >= 3.0), or None."""
+    try:
+        internals = importlib.import_module("pandas.api.internals")
+    except ImportError:  # pragma: no cover - pandas 2.x
+        return None
+    builder: Callable[..., pd.DataFrame] | None = getattr(
+        internals, "create_dataframe_from_blocks", None
+    )
+    return builder
+
+
+create_dataframe_from_blocks = _blocks_builder()
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Fields of one dtype, built together as one 2-D array of the frame."""
+
+    dtype: str
+    fields: tuple[str, ...]
+    #: Where the fields sit among the frame's columns.
+    placement: np.ndarray
+
+
 class RecordValidator:
     """Checks records against one adapter's schema; safe to share across threads.
 
@@ -150,6 +181,23 @@ class RecordValidator:
         )
         self._new_validator()  # raises cerberus.SchemaError for a broken schema
         self._checks = compile_checks(self._schema, COERCERS)
+        self._blocks = self._block_plan()
+
+    def _block_plan(self) -> tuple[_Block, ...] | None:
+        """Group the fields by dtype, for `_small_frame`; None: not possible here."""
+        if create_dataframe_from_blocks is None:
+            return None
+        by_dtype: dict[str, list[int]] = {}
+        for position, field in enumerate(self._columns):
+            by_dtype.setdefault(self._dtypes[field], []).append(position)
+        return tuple(
+            _Block(
+                dtype,
+                tuple(self._columns[position] for position in positions),
+                np.array(positions, dtype=np.intp),
+            )
+            for dtype, positions in by_dtype.items()
+        )
 
     @property
     def columns(self) -> list[str]:
@@ -205,6 +253,10 @@ class RecordValidator:
             proven = np.fromiter(
                 (type(record) is dict for record in records), dtype=bool, count=total
             )
+        if complete and total <= SMALL_BATCH:
+            small = self.validate_columns(columns, total)
+            if small is not None:
+                return small
         numbers = self._check_columns(columns, proven)
         if proven.all():
             return self._all_valid(columns, numbers, total, may_miss=not complete)
@@ -247,11 +299,40 @@ class RecordValidator:
         """
         if self._checks is None:
             return None
+        if total <= SMALL_BATCH:
+            # A few values: plain Python, no numpy call per column.
+            for check in self._checks:
+                if not all(map(check.value_ok, columns[check.field])):
+                    return None
+            frame = self._small_frame(columns, total)
+            return ValidatedBatch(frame, list(range(total)), {}, total)
         proven = np.ones(total, dtype=bool)
         numbers = self._check_columns(columns, proven)
         if not proven.all():
             return None
         return self._all_valid(columns, numbers, total, may_miss=False)
+
+    def _small_frame(
+        self, columns: Mapping[str, Sequence[Any]], size: int
+    ) -> pd.DataFrame:
+        """The typed frame of complete columns the checks proved valid.
+
+        One 2-D array per dtype rather than one array per field: a frame of
+        a row or a few then costs a third. Proven values are scalars of
+        their field's kind, so each block has exactly one row per field.
+        """
+        if self._blocks is None or create_dataframe_from_blocks is None:
+            return self._frame(columns, may_miss=False)
+        blocks = [
+            (
+                np.array([columns[field] for field in block.fields], dtype=block.dtype),
+                block.placement,
+            )
+            for block in self._blocks
+        ]
+        return create_dataframe_from_blocks(
+            blocks, index=pd.RangeIndex(size), columns=self._column_index
+        )
 
     def _all_valid(
         self,
