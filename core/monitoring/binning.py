@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
@@ -27,8 +27,12 @@ __all__ = [
     "OTHER",
     "FeatureBins",
     "ModelBins",
+    "Rows",
     "bin_features",
 ]
+
+#: Rows to count: a frame, or one sequence of values per field.
+Rows = pd.DataFrame | Mapping[str, Sequence[Any]]
 
 #: The bin of a missing value (None, NaN), for numbers and categories alike.
 MISSING = "<missing>"
@@ -191,14 +195,15 @@ class ModelBins:
         return self.count_frames([frame])
 
     def count_frames(
-        self, frames: Sequence[pd.DataFrame], sample_rows: int = 0
+        self, frames: Sequence[Rows], sample_rows: int = 0
     ) -> dict[str, np.ndarray]:
         """Count the rows of all `frames` together, per bin of each feature.
 
-        A frame of more than `sample_rows` rows (when that is above 0) is
-        counted by a uniform random sample of `sample_rows` of its rows.
-        Frames of the same columns are stacked into one array per feature
-        first: a drain of many requests costs one pass, not one per request.
+        Each item is a frame or its columns (field -> values). One of more
+        than `sample_rows` rows (when that is above 0) is counted by a
+        uniform random sample of `sample_rows` of its rows. Items of the same
+        columns are stacked into one array per feature first: a drain of
+        many requests costs one pass, not one per request.
         """
         totals = {
             bins.feature: np.zeros(len(bins.reference), dtype=np.int64)
@@ -220,30 +225,42 @@ class ModelBins:
 _SMALL_ROWS = 256
 _sampling = np.random.default_rng()
 
-#: A frame's feature columns and its row count.
-_Columns = tuple[dict[str, np.ndarray], int]
+#: Feature columns (arrays or lists of values) and their row count.
+_Columns = tuple[dict[str, Any], int]
+
+
+def _row_count(rows: Rows) -> int:
+    if isinstance(rows, pd.DataFrame):
+        return len(rows)
+    return len(next(iter(rows.values()), ()))
 
 
 def _column_sets(
-    frames: Sequence[pd.DataFrame], features: Sequence[str], sample_rows: int
+    frames: Sequence[Rows], features: Sequence[str], sample_rows: int
 ) -> Iterator[_Columns]:
-    """Yield the frames' feature columns, those of the same columns stacked.
+    """Yield the items' feature columns, those of the same columns stacked.
 
-    A frame of more than `sample_rows` rows (when that is above 0) gives a
+    An item of more than `sample_rows` rows (when that is above 0) gives a
     uniform random sample of that many rows, taken column by column in the
     columns' own dtypes. Stacking makes a drain of many requests one count
     per feature, not one per request.
     """
     wanted = set(features)
     small: dict[tuple[Any, ...], list[pd.DataFrame]] = {}
+    listed: dict[tuple[str, ...], list[Mapping[str, Sequence[Any]]]] = {}
     large: dict[tuple[str, ...], list[_Columns]] = {}
-    for frame in frames:
-        sampled = 0 < sample_rows < len(frame)
-        if len(frame) > _SMALL_ROWS or sampled:
-            part = _large_frame_columns(frame, wanted, sample_rows)
+    for item in frames:
+        rows = _row_count(item)
+        sampled = 0 < sample_rows < rows
+        if rows > _SMALL_ROWS or sampled:
+            part = _large_columns(item, wanted, sample_rows)
             large.setdefault(tuple(part[0]), []).append(part)
-        elif len(frame):
-            small.setdefault(tuple(frame.columns), []).append(frame)
+        elif not rows:
+            continue
+        elif isinstance(item, pd.DataFrame):
+            small.setdefault(tuple(item.columns), []).append(item)
+        else:
+            listed.setdefault(tuple(item), []).append(item)
     for labels, group in small.items():
         # One object matrix per frame, stacked: for a row or a few, cheaper
         # than a column at a time.
@@ -254,29 +271,43 @@ def _column_sets(
             if label in wanted
         }
         yield columns, len(stacked)
+    for fields, mappings in listed.items():
+        # Plain lists joined: no array, no frame per request.
+        joined: dict[str, Any] = {
+            name: list(chain.from_iterable(mapping[name] for mapping in mappings))
+            for name in fields
+            if name in wanted
+        }
+        yield joined, sum(map(_row_count, mappings))
     for names, parts in large.items():
         if len(parts) == 1:
             yield parts[0]
             continue
-        joined = {
+        stacked_parts = {
             name: np.concatenate([columns[name] for columns, _ in parts])
             for name in names
         }
-        yield joined, sum(rows for _, rows in parts)
+        yield stacked_parts, sum(rows for _, rows in parts)
 
 
-def _large_frame_columns(
-    frame: pd.DataFrame, wanted: set[str], sample_rows: int
-) -> _Columns:
-    """A large frame's feature columns (a sample of its rows) and their rows."""
+def _large_columns(item: Rows, wanted: set[str], sample_rows: int) -> _Columns:
+    """A large item's feature columns (a sample of its rows) and their rows."""
     # NOTE: neither `frame.take` nor an object matrix: both copy every
     # column (and box every number) to keep a few hundred rows.
-    names = [name for name in frame.columns if name in wanted]
-    columns = column_arrays(frame, names)
-    if not 0 < sample_rows < len(frame):
-        return columns, len(frame)
-    rows = np.sort(_sampling.choice(len(frame), sample_rows, replace=False))
-    return {name: values[rows] for name, values in columns.items()}, sample_rows
+    rows = _row_count(item)
+    if isinstance(item, pd.DataFrame):
+        names = [name for name in item.columns if name in wanted]
+        columns: dict[str, np.ndarray] = column_arrays(item, names)
+    else:
+        columns = {
+            name: np.asarray(values, dtype=object)
+            for name, values in item.items()
+            if name in wanted
+        }
+    if not 0 < sample_rows < rows:
+        return columns, rows
+    picked = np.sort(_sampling.choice(rows, sample_rows, replace=False))
+    return {name: values[picked] for name, values in columns.items()}, sample_rows
 
 
 def bin_features(

@@ -16,14 +16,14 @@ import logging
 import queue
 import time
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 from prometheus_client import Counter
 from prometheus_client.metrics_core import Metric
 
 from roost.core.contract.registry import Registry
-from roost.core.monitoring.binning import ModelBins, bin_features
+from roost.core.monitoring.binning import ModelBins, Rows, bin_features
 from roost.core.monitoring.drift_gauge import drift_metrics
 from roost.core.runtime.lazy_thread import LazyThread
 from roost.core.runtime.metrics import Metrics
@@ -55,6 +55,10 @@ class ObservedRows(Protocol):
     @property
     def frame(self) -> pd.DataFrame:
         """The validated rows."""
+
+    @property
+    def columns(self) -> Mapping[str, Sequence[Any]] | None:
+        """The same rows, one sequence of values per field, if at hand (small)."""
 
 
 def reference_bins(registry: Registry) -> dict[ModelKey, ModelBins]:
@@ -98,9 +102,7 @@ class DriftObserver:
         self.bins = dict(bins)
         self.sample_rows = sample_rows
         self._metrics = metrics
-        self._queue: queue.Queue[tuple[ModelKey, pd.DataFrame]] = queue.Queue(
-            queue_size
-        )
+        self._queue: queue.Queue[tuple[ModelKey, Rows]] = queue.Queue(queue_size)
         self._thread = LazyThread(self._run, "roost-drift")
         self._counters: dict[ModelKey, dict[str, list[Counter]]] = {}
         metrics.derive(self.drift_metrics)
@@ -112,7 +114,9 @@ class DriftObserver:
             return
         self._thread.start()
         try:
-            self._queue.put_nowait((key, record.frame))
+            # The columns, when at hand, spare the binning thread the frame.
+            rows = record.frame if record.columns is None else record.columns
+            self._queue.put_nowait((key, rows))
         except queue.Full:
             self._metrics.drift_dropped.labels(*key).inc()
 
@@ -153,10 +157,10 @@ class DriftObserver:
         while self._queue.qsize() < enough and time.monotonic() < until:
             time.sleep(_GATHER_STEP)
 
-    def _count(self, batches: list[tuple[ModelKey, pd.DataFrame]]) -> None:
+    def _count(self, batches: list[tuple[ModelKey, Rows]]) -> None:
         # NOTE: batches of one model are binned together: under a stream of
         # one-row requests the cost goes per drain, not per request.
-        frames: dict[ModelKey, list[pd.DataFrame]] = {}
+        frames: dict[ModelKey, list[Rows]] = {}
         for key, frame in batches:
             frames.setdefault(key, []).append(frame)
         for key, parts in frames.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -93,6 +93,9 @@ class PredictionRecord:
     declared: tuple[Output, ...]
     started: float
     latency: float
+    #: `frame`'s rows as one sequence of values per field, for small batches
+    #: valid as they came (`ValidatedBatch.columns`); else None.
+    columns: Mapping[str, Sequence[Any]] | None = None
 
 
 class PredictionObserver(Protocol):
@@ -293,6 +296,7 @@ class DataPlane:
                     wanted,
                     started[0],
                     time.perf_counter() - started[1],
+                    checked.columns,
                 )
             )
         return PredictionResult(

@@ -59,6 +59,9 @@ class ValidatedBatch:
     total: int
     #: The coerced documents, when validated record by record.
     documents: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: The same rows as `frame`, one sequence of values per field, when a
+    #: small batch was valid as it came: cheaper to read than the frame.
+    columns: Mapping[str, Sequence[Any]] | None = None
 
 
 def _with_coercion(
@@ -305,7 +308,7 @@ class RecordValidator:
                 if not all(map(check.value_ok, columns[check.field])):
                     return None
             frame = self._small_frame(columns, total)
-            return ValidatedBatch(frame, list(range(total)), {}, total)
+            return ValidatedBatch(frame, list(range(total)), {}, total, columns=columns)
         proven = np.ones(total, dtype=bool)
         numbers = self._check_columns(columns, proven)
         if not proven.all():

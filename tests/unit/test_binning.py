@@ -116,6 +116,33 @@ class TestModelBins:
                     expected += feature.count([value])
             assert counts[feature.feature].tolist() == expected.tolist()
 
+    def test_columns_count_as_the_same_rows_in_a_frame(self) -> None:
+        """Rows given as field -> values count as their values one by one.
+
+        Small ones are joined as lists, a large one is sampled like a frame.
+        """
+        bins = bin_features(reference(), SCHEMA)
+        items: list[dict[str, list[object]]] = [
+            {"size": [3.5], "colour": ["red"]},
+            {"size": [None, 950.0], "colour": [None, "teal"]},
+            {"colour": ["blue"], "size": [12]},  # another field order
+            {"size": [1.0]},  # no colour: counted missing
+        ]
+        counts = bins.count_frames(items)
+        for feature in bins.features:
+            expected = np.zeros(len(feature.reference), dtype=np.int64)
+            for item in items:
+                values = item.get(feature.feature)
+                if values is None:
+                    expected[-1] += len(next(iter(item.values())))
+                    continue
+                for value in values:
+                    expected += feature.count([value])
+            assert counts[feature.feature].tolist() == expected.tolist()
+        large = {"size": [5.5] * 1000, "colour": ["red"] * 1000}
+        sampled = bins.count_frames([large], sample_rows=256)
+        assert sampled["size"].sum() == sampled["colour"].sum() == 256
+
     def test_a_sample_of_a_large_frame_counts_that_many_of_its_rows(self) -> None:
         """1000 rows, a sample of 256: 256 counted per feature, from the rows' bins."""
         bins = bin_features(reference(), SCHEMA)

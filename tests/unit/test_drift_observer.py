@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ class Rows:
     name: str
     version: str
     frame: pd.DataFrame
+    columns: Mapping[str, Sequence[Any]] | None = None
 
 
 def reference() -> pd.DataFrame:
@@ -112,6 +113,23 @@ class TestDriftObserver:
         assert rows_counted(metrics, "size") == 10
         assert len(observer.passes) <= 5  # without the pause: one pass per batch
         assert sum(observer.passes) == 10
+
+    def test_columns_at_hand_are_counted_instead_of_the_frame(self) -> None:
+        """A record's columns, when set, are what the observer bins."""
+        metrics = Metrics()
+        observer = DriftObserver({KEY: bin_features(reference(), SCHEMA)}, metrics, 8)
+        frame = pd.DataFrame({"size": [1.0], "colour": ["red"]})
+        observer.observe(
+            Rows(*KEY, frame, {"size": [2.0, 3.0], "colour": [None, None]})
+        )
+        observer.flush()
+        assert rows_counted(metrics, "size") == 2
+        colours = {
+            labels["bin"]: value
+            for labels, value in samples(metrics, "roost_feature_bin_total")
+            if labels["feature"] == "colour" and value
+        }
+        assert colours == {"<missing>": 2}
 
     def test_nothing_is_exported_before_rows_arrive(self) -> None:
         """Without counted rows there is no PSI to show."""

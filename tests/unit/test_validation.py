@@ -156,6 +156,20 @@ class TestFrameShape:
         assert batch.frame["rooms"].tolist() == [1, 5]
         assert list(batch.problems) == [1]
 
+    def test_small_valid_batch_keeps_its_columns_for_observers(
+        self, validator: RecordValidator
+    ) -> None:
+        """A few valid records keep their values per field, as the frame holds them."""
+        records = [{**VALID, "rooms": rooms} for rooms in (1, 2, 3)]
+        batch = validator.validate(records)
+        assert batch.columns is not None
+        for field in SCHEMA:
+            assert list(batch.columns[field]) == batch.frame[field].tolist()
+        refused = validator.validate([*records, {**VALID, "rooms": "many"}])
+        assert refused.columns is None  # the frame holds fewer rows than came
+        many = validator.validate([VALID] * 100)
+        assert many.columns is None  # large: observers read the frame
+
     def test_empty_batch_gives_an_empty_typed_frame(
         self, validator: RecordValidator
     ) -> None:
