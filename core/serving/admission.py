@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
+import logging
 import queue
 import threading
+import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from roost.core.errors import DeadlineExceededError, OverloadedError
 
-__all__ = ["Admission"]
+__all__ = ["INLINE_AFTER", "Admission"]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+#: Predictions in a row, each under `inline_below`, after which a model's
+#: next ones run on the request's own thread.
+INLINE_AFTER = 16
 
 
 class _Job(Generic[T]):
@@ -50,14 +58,32 @@ class Admission:
     A deadline of 0 means none: predictions then run on the request's own
     thread, within the same slots, which saves the hand-over but answers a
     slow prediction only when it ends.
+
+    With `inline_below` above 0, a model (the `key` of `run`) whose last
+    `INLINE_AFTER` predictions each took less than that many seconds runs
+    its next ones on the request's own thread too: for a fast model the
+    hand-over is most of the wait. It is handed over again as soon as one
+    prediction takes longer, or while any prediction running inline has run
+    longer: a model that stalls gets its 504s at the deadline, except for
+    the predictions already running inline, which are answered when they end.
     """
 
     def __init__(
-        self, max_in_flight: int, deadline: float, queue_timeout: float = 1.0
+        self,
+        max_in_flight: int,
+        deadline: float,
+        queue_timeout: float = 1.0,
+        inline_below: float = 0.0,
     ) -> None:
         self.max_in_flight = max_in_flight
         self.deadline = deadline
         self.queue_timeout = queue_timeout
+        self.inline_below = inline_below if deadline > 0 else 0.0
+        #: Predictions in a row under `inline_below`, per key (capped).
+        self._fast_runs: dict[Hashable, int] = {}
+        #: When each prediction now running inline started.
+        self._inline_since: dict[int, float] = {}
+        self._tokens = itertools.count()
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._jobs: queue.SimpleQueue[_Job[object] | None] | None = (
             queue.SimpleQueue() if deadline > 0 else None
@@ -65,10 +91,11 @@ class Admission:
         self._started = False
         self._start = threading.Lock()
 
-    def run(self, work: Callable[[], T]) -> T:
+    def run(self, work: Callable[[], T], key: Hashable = None) -> T:
         """Run `work` on a predicting thread and wait for it, within the deadline.
 
-        Without a deadline, run it here instead.
+        Without a deadline, or when the model `key` has been fast (see the
+        class), run it here instead.
 
         Raises:
             OverloadedError: every slot is taken.
@@ -82,6 +109,9 @@ class Admission:
                 return work()
             finally:
                 self._slots.release()
+        if self._runs_inline(key):
+            return self._run_inline(work, key)
+        started = time.perf_counter()
         try:
             job = _Job(work)
             if not self._started:
@@ -91,10 +121,65 @@ class Admission:
             self._slots.release()
             raise
         if not job.done.acquire(timeout=self.deadline):
+            self._note(key, self.deadline)
             raise DeadlineExceededError(self.deadline)
+        self._note(key, time.perf_counter() - started)
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value] # set: the work returned
+
+    def _runs_inline(self, key: Hashable) -> bool:
+        """Say whether `key` has been fast and nothing inline is running long."""
+        if self.inline_below <= 0 or self._fast_runs.get(key, 0) < INLINE_AFTER:
+            return False
+        running = self._inline_since
+        if running:
+            try:
+                oldest = min(running.values())
+            except ValueError:  # emptied meanwhile by another thread
+                return True
+            if time.perf_counter() - oldest > self.inline_below:
+                return False
+        return True
+
+    def _run_inline(self, work: Callable[[], T], key: Hashable) -> T:
+        """Run `work` on this thread, in the slot this request holds."""
+        token = next(self._tokens)
+        started = time.perf_counter()
+        self._inline_since[token] = started
+        try:
+            return work()
+        finally:
+            del self._inline_since[token]
+            self._slots.release()
+            self._note(key, time.perf_counter() - started)
+
+    def _note(self, key: Hashable, seconds: float) -> None:
+        """Count a fast prediction of `key`, or start its count again."""
+        if self.inline_below <= 0:
+            return
+        runs = self._fast_runs.get(key, 0)
+        if seconds < self.inline_below:
+            if runs < INLINE_AFTER:
+                self._fast_runs[key] = runs + 1
+                if runs + 1 == INLINE_AFTER:
+                    logger.info(
+                        "%s: %d predictions in a row under %g s; the next run on "
+                        "the request's thread",
+                        key,
+                        INLINE_AFTER,
+                        self.inline_below,
+                    )
+            return
+        self._fast_runs[key] = 0
+        if runs >= INLINE_AFTER:
+            logger.info(
+                "%s: a prediction took %.3g s (over %g s); predictions are "
+                "handed to the predicting threads again",
+                key,
+                seconds,
+                self.inline_below,
+            )
 
     def _start_threads(self) -> None:
         # NOTE: started on first use, in the worker, never in gunicorn's master.

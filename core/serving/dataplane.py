@@ -233,7 +233,10 @@ class DataPlane:
         wanted = _wanted_outputs(lane, outputs)
         if self._admission is None:
             return self._predict(lane, batch, partial, wanted)
-        return self._admission.run(lambda: self._predict(lane, batch, partial, wanted))
+        return self._admission.run(
+            lambda: self._predict(lane, batch, partial, wanted),
+            f"{lane.name} {lane.version}",
+        )
 
     def _notify(self, record: PredictionRecord) -> None:
         """Hand the prediction to every observer; none may fail the request."""
@@ -357,7 +360,10 @@ def build_dataplane(settings: Settings) -> DataPlane:
             body_timeout=settings.body_timeout,
         ),
         admission=Admission(
-            settings.max_in_flight, settings.request_deadline, settings.queue_timeout
+            settings.max_in_flight,
+            settings.request_deadline,
+            settings.queue_timeout,
+            settings.inline_below,
         ),
         metrics=metrics,
         batching=(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextvars
 import gc
+import logging
 import threading
 import time
 
 import pytest
 
 from roost.core.errors import DeadlineExceededError, OverloadedError
-from roost.core.serving.admission import Admission
+from roost.core.serving.admission import INLINE_AFTER, Admission
 
 
 def _thread_id() -> int:
@@ -121,3 +122,58 @@ class TestWithoutDeadline:
         with pytest.raises(ValueError, match="broken"):
             admission.run(fail)
         assert admission.run(lambda: "again") == "again"
+
+
+class TestInlineWhenFast:
+    """A model fast INLINE_AFTER times in a row skips the hand-over, until it is not."""
+
+    def test_fast_model_moves_to_the_callers_thread_and_back(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """After 16 fast runs work runs here; one slow run hands it over again."""
+        admission = Admission(max_in_flight=2, deadline=5, inline_below=0.05)
+        here = threading.get_ident()
+        first = [admission.run(_thread_id, "m 1") for _ in range(INLINE_AFTER)]
+        assert here not in first  # handed over while it proves itself
+        with caplog.at_level(logging.INFO, logger="roost.core.serving.admission"):
+            assert admission.run(_thread_id, "m 1") == here
+            assert admission.run(_thread_id, "other 1") != here  # per model
+            assert admission.run(lambda: time.sleep(0.1) or "slow", "m 1") == "slow"
+            assert admission.run(_thread_id, "m 1") != here
+        assert "m 1: a prediction took" in caplog.text
+
+    def test_a_stall_inline_hands_the_next_requests_over_with_their_504(
+        self,
+    ) -> None:
+        """While an inline prediction runs long, others get the deadline again."""
+        admission = Admission(max_in_flight=3, deadline=0.3, inline_below=0.05)
+        for _ in range(INLINE_AFTER):
+            admission.run(lambda: None, "m 1")
+        inside, release = threading.Event(), threading.Event()
+
+        def stall() -> str:
+            inside.set()
+            release.wait(5)
+            return "late"
+
+        answers: list[str] = []
+        stalled = threading.Thread(
+            target=lambda: answers.append(admission.run(stall, "m 1"))
+        )
+        stalled.start()
+        assert inside.wait(5)
+        time.sleep(0.1)  # running inline past inline_below
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceededError):
+            admission.run(lambda: release.wait(5), "m 1")
+        assert time.monotonic() - started < 2
+        release.set()
+        stalled.join(5)
+        assert answers == ["late"]  # the inline one answered when it ended
+
+    def test_zero_always_hands_over(self) -> None:
+        """inline_below=0 keeps every prediction on the predicting threads."""
+        admission = Admission(max_in_flight=2, deadline=5, inline_below=0)
+        here = threading.get_ident()
+        ran_on = {admission.run(_thread_id, "m 1") for _ in range(3 * INLINE_AFTER)}
+        assert here not in ran_on

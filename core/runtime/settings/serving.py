@@ -47,6 +47,18 @@ class ServingSettings:
             check=not_negative,
         ),
     )
+    inline_below: float = field(
+        default=0.05,
+        metadata=setting(
+            "seconds: a model version whose last 16 predictions each took less "
+            "runs the next ones on the request's own thread, without the "
+            "hand-over to a predicting thread, until one takes longer (0: "
+            "always hand over; a prediction already running inline when its "
+            "model stalls is answered when it ends, not at the deadline)",
+            parse=number,
+            check=not_negative,
+        ),
+    )
     cpu_affinity: str = field(
         default="auto",
         metadata=setting(
