@@ -53,6 +53,10 @@ def test_columns_come_in_the_estimators_order_with_nan_for_missing() -> None:
     assert inputs["colour"].dtype == object
     assert inputs["colour"][0] == "red"
     assert inputs["colour"][1] != inputs["colour"][1]  # NaN, not None
+    mask = inputs.missing_mask("colour")  # found once, reused by the ONNX feeds
+    assert mask is not None
+    assert mask.tolist() == [False, True, False]
+    assert inputs.missing_mask("size") is None  # numbers: NaN says it
 
 
 def test_the_callers_frame_keeps_its_values() -> None:

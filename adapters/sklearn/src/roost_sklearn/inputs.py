@@ -37,11 +37,21 @@ class ModelInputs(Mapping[str, Column]):
     """
 
     def __init__(
-        self, columns: Mapping[str, Column], index: pd.Index, *, named: bool
+        self,
+        columns: Mapping[str, Column],
+        index: pd.Index,
+        *,
+        named: bool,
+        missing: Mapping[str, np.ndarray[Any, Any]] | None = None,
     ) -> None:
         self._columns = dict(columns)
         self.index = index
         self.named = named
+        self._missing = dict(missing or {})
+
+    def missing_mask(self, name: str) -> np.ndarray[Any, Any] | None:
+        """Where string column `name` is missing, as found on the way in; else None."""
+        return self._missing.get(name)
 
     def __getitem__(self, name: str) -> Column:
         return self._columns[name]
@@ -78,6 +88,7 @@ def model_inputs(frame: pd.DataFrame, card: ModelCard) -> ModelInputs:
         raise AdapterError(f"missing input column(s): {', '.join(required)}")
     given = column_arrays(frame, [name for name in card.features if name in present])
     columns: dict[str, Column] = {}
+    missing: dict[str, Column] = {}
     for name in card.features:
         number = is_number_rule(card.input_schema[name])
         if name not in present:
@@ -86,8 +97,8 @@ def model_inputs(frame: pd.DataFrame, card: ModelCard) -> ModelInputs:
         elif number:
             columns[name] = _numbers(given[name])
         else:
-            columns[name] = _strings(given[name])
-    return ModelInputs(columns, frame.index, named=card.named_features)
+            columns[name], missing[name] = _strings(given[name])
+    return ModelInputs(columns, frame.index, named=card.named_features, missing=missing)
 
 
 def _numbers(values: Column) -> Column:
@@ -98,10 +109,11 @@ def _numbers(values: Column) -> Column:
     return np.asarray(pd.to_numeric(values), dtype=np.float64)
 
 
-def _strings(column: Column) -> Column:
+def _strings(column: Column) -> tuple[Column, Column]:
+    """The column with NaN where missing, and where that is."""
     values = np.asarray(column, dtype=object)
     missing = pd.isna(values)
     if missing.any():
         values = values.copy()  # never write through to the caller's frame
         values[missing] = np.nan
-    return values
+    return values, missing

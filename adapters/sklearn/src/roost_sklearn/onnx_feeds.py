@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from roost_sklearn.card import ModelCard
+from roost_sklearn.inputs import ModelInputs
 from roost_sklearn.schema_inference import is_number_rule
 
 __all__ = ["MISSING_STRING", "column_kinds", "feeds", "input_dtypes"]
@@ -78,7 +79,10 @@ def feeds(inputs: Mapping[str, Any], dtypes: Mapping[str, Any]) -> dict[str, Any
     for name, dtype in dtypes.items():
         values = np.asarray(inputs[name], dtype=dtype)
         if dtype is object:
-            missing = pd.isna(values)
+            known = (
+                inputs.missing_mask(name) if isinstance(inputs, ModelInputs) else None
+            )
+            missing = pd.isna(values) if known is None else known
             if missing.any():
                 values = values.copy()  # never write through to the caller's frame
                 values[missing] = MISSING_STRING
