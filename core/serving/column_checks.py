@@ -79,7 +79,9 @@ class ColumnarCheck:
             passing_types.add(type(None))
         if not self.required:
             passing_types.add(_Missing)
-        present = set(map(type, values))
+        distinct = _distinct(values) if self.kind == "string" else None
+        # The types of the distinct values when at hand: far fewer to look at.
+        present = set(map(type, values if distinct is None else distinct))
         if present <= passing_types:
             mask = np.ones(len(values), dtype=bool)
         else:
@@ -92,7 +94,7 @@ class ColumnarCheck:
             numeric = _as_float64(values, present)
             return self._numbers(values, mask, numeric), numeric
         if self.kind == "string":
-            return self._strings(values, mask), None
+            return self._strings(values, mask, distinct), None
         return mask, None
 
     def value_ok(self, value: Any) -> bool:
@@ -146,17 +148,18 @@ class ColumnarCheck:
             number[index] = type(values[index]) in (int, float)
         return np.asarray(mask & (ok | (not_read & ~number)), dtype=bool)
 
-    def _strings(self, values: Sequence[Any], mask: np.ndarray) -> np.ndarray:
+    def _strings(
+        self, values: Sequence[Any], mask: np.ndarray, distinct: set[Any] | None
+    ) -> np.ndarray:
         """Check allowed values as cerberus does, once per distinct string.
 
+        `distinct` holds the distinct values, None when some are unhashable.
         An explicit `empty` rule decides "" on its own (cerberus then skips
         `allowed`); without one, "" must be allowed like any other string.
         """
         if self.allowed is None and self.empty is not False:
             return mask
-        try:
-            distinct = set(values)
-        except TypeError:  # lists or dicts among the values
+        if distinct is None:  # lists or dicts among the values
             distinct = {value for value in values if isinstance(value, str)}
         failing = {
             value
@@ -177,6 +180,14 @@ class ColumnarCheck:
         if value == "" and self.empty is not None:
             return self.empty
         return self.allowed is None or value in self.allowed
+
+
+def _distinct(values: Sequence[Any]) -> set[Any] | None:
+    """The distinct values, or None when some cannot be hashed (lists, dicts)."""
+    try:
+        return set(values)
+    except TypeError:
+        return None
 
 
 def _as_float64(values: Sequence[Any], present: set[type]) -> np.ndarray:
