@@ -79,7 +79,8 @@ class ColumnarCheck:
             passing_types.add(type(None))
         if not self.required:
             passing_types.add(_Missing)
-        distinct = _distinct(values) if self.kind == "string" else None
+        # Strings with allowed values are hashed for that check anyway.
+        distinct = _distinct(values) if self._checks_strings else None
         # The types of the distinct values when at hand: far fewer to look at.
         present = set(map(type, values if distinct is None else distinct))
         if present <= passing_types:
@@ -157,7 +158,7 @@ class ColumnarCheck:
         An explicit `empty` rule decides "" on its own (cerberus then skips
         `allowed`); without one, "" must be allowed like any other string.
         """
-        if self.allowed is None and self.empty is not False:
+        if not self._checks_strings:
             return mask
         if distinct is None:  # lists or dicts among the values
             distinct = {value for value in values if isinstance(value, str)}
@@ -175,6 +176,13 @@ class ColumnarCheck:
         )
         passed: np.ndarray = mask & ok
         return passed
+
+    @property
+    def _checks_strings(self) -> bool:
+        """Say whether a string can fail this field's rules (allowed, empty)."""
+        return self.kind == "string" and (
+            self.allowed is not None or self.empty is False
+        )
 
     def _string_passes(self, value: str) -> bool:
         if value == "" and self.empty is not None:
