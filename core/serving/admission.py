@@ -27,7 +27,7 @@ INLINE_AFTER = 16
 class _Job(Generic[T]):
     """One prediction handed to a predicting thread, and what came of it."""
 
-    __slots__ = ("context", "done", "error", "result", "work")
+    __slots__ = ("context", "done", "error", "result", "seconds", "work")
 
     def __init__(self, work: Callable[[], T]) -> None:
         self.work = work
@@ -38,6 +38,8 @@ class _Job(Generic[T]):
         self.done.acquire()
         self.result: T | None = None
         self.error: BaseException | None = None
+        #: How long the work itself ran, once it ended.
+        self.seconds = 0.0
 
 
 class Admission:
@@ -111,7 +113,6 @@ class Admission:
                 self._slots.release()
         if self._runs_inline(key):
             return self._run_inline(work, key)
-        started = time.perf_counter()
         try:
             job = _Job(work)
             if not self._started:
@@ -123,7 +124,7 @@ class Admission:
         if not job.done.acquire(timeout=self.deadline):
             self._note(key, self.deadline)
             raise DeadlineExceededError(self.deadline)
-        self._note(key, time.perf_counter() - started)
+        self._note(key, job.seconds)
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value] # set: the work returned
@@ -219,11 +220,13 @@ def _predict_jobs(
         job = jobs.get()
         if job is None:
             return
+        started = time.perf_counter()
         try:
             job.result = job.context.run(job.work)
         except BaseException as exc:  # noqa: BLE001 - re-raised on the request's thread
             job.error = exc
         finally:
+            job.seconds = time.perf_counter() - started
             slots.release()
             job.done.release()
         del job  # NOTE: not kept alive while waiting for the next one
