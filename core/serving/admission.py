@@ -139,6 +139,8 @@ class Admission:
                 oldest = min(running.values())
             except ValueError:  # emptied meanwhile by another thread
                 return True
+            except RuntimeError:  # changed meanwhile (no GIL): hand over, to be safe
+                return False
             if time.perf_counter() - oldest > self.inline_below:
                 return False
         return True
