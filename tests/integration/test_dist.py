@@ -7,6 +7,7 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -37,26 +38,35 @@ sys.exit(status)
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Build the wheels as `make dist` does: pip wheel --no-deps, all distributions."""
+    """Build the wheels as `make dist` does: pip wheel --no-deps, all distributions.
+
+    One `pip wheel` per distribution, with make dist's options, a few side by
+    side: each builds in its own isolated environment and only its finished
+    wheel lands in the folder, so the wheels are those of one call.
+    """
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-w",
-            out,
-            ROOT,
-            CLIENT,
-            *ADAPTERS,
-        ],
-        check=True,
-        timeout=300,
-    )
+
+    def build(project: Path) -> None:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-w",
+                out,
+                project,
+            ],
+            check=True,
+            timeout=300,
+        )
+
+    projects = [ROOT, CLIENT, *ADAPTERS]
+    with ThreadPoolExecutor(min(len(projects), (os.cpu_count() or 1) + 1)) as pool:
+        list(pool.map(build, projects))
     return {path.name.split("-")[0]: path for path in out.glob("*.whl")}
 
 

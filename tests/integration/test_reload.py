@@ -21,7 +21,13 @@ from typing import Any
 import pytest
 import requests
 from scratch_env import ScratchEnv, build_wheels
-from server_harness import RunningServer, roost_command, roost_env, run_server
+from server_harness import (
+    RunningServer,
+    roost_command,
+    roost_env,
+    run_server,
+    worker_pids,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,8 +39,10 @@ SLOW_START = "roost-fixture-slow-start"
 TESTING = {"ROOST_ADAPTER_NAMESPACE": "roost.adapters.testing"}
 #: The acceptance bound: no request waits this long while a reload runs.
 WORST_LATENCY = 1.0
-#: Seconds of traffic after the last reload, while its old workers retire.
-TAIL = 5.0
+#: Seconds of traffic once the last reload's old workers have all exited.
+TAIL = 1.0
+#: How long the old workers of a reload may take to exit.
+RETIRE_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +126,17 @@ class Traffic:
         )
 
 
+def wait_for_retirement(server: RunningServer, old: set[int], workers: int) -> None:
+    """Wait until none of the `old` workers lives and `workers` new ones do."""
+    deadline = time.monotonic() + RETIRE_TIMEOUT
+    while True:
+        live = worker_pids(server)
+        if live.isdisjoint(old) and len(live) == workers:
+            return
+        assert time.monotonic() < deadline, f"old workers still live: {live & old}"
+        time.sleep(0.05)
+
+
 class TestReload:
     """New workers load every adapter before the old ones stop serving."""
 
@@ -158,11 +177,13 @@ class TestReload:
             default = server.post("/v1/predict/regression", json=[{"x": 1}])
             assert default.json()["model"] == "late"
             scratch.uninstall(LATE)
+            old = worker_pids(server)
             assert "removed    late 1.0" in reload()
             gone = server.post("/v1/models/late/predict", json=[{"x": 1}])
             assert gone.status_code == 404
             # NOTE: the old workers of the last reload retire now; traffic
-            # goes on past that, and leaving waits for every request.
+            # goes on past their exit, and leaving waits for every request.
+            wait_for_retirement(server, old, workers=2)
             time.sleep(TAIL)
         assert traffic.outcomes["200"] > 200, traffic.outcomes
         assert set(traffic.outcomes) == {"200"}, traffic.outcomes
@@ -186,8 +207,8 @@ class TestReload:
             ) as server,
             Traffic(server, connections=4) as traffic,
         ):
-            scratch.install(wheels[LATE_FATAL])  # its import ends the process
-            scratch.install(wheels[LATE_FAULTY])  # its load() fails
+            # LATE_FATAL's import ends the process; LATE_FAULTY's load() fails.
+            scratch.install(wheels[LATE_FATAL], wheels[LATE_FAULTY])
             given_up = roost("reload", python=scratch.python, **variables)
             still_up = server.process.poll() is None
             scratch.uninstall(LATE_FATAL)

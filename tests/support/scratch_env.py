@@ -9,11 +9,14 @@ install's) and holds only what the test installs into it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 import subprocess
 import sysconfig
 import venv
 from pathlib import Path
+
+from packaging.version import Version
 
 
 class ScratchEnv:
@@ -53,13 +56,26 @@ class ScratchEnv:
             timeout=300,
         )
 
-    def install(self, wheel: Path) -> None:
-        """Install a wheel into this venv only."""
-        self.pip("install", "--no-deps", "--no-index", str(wheel))
+    def install(self, *wheels: Path) -> None:
+        """Install wheels into this venv only, in one pip call."""
+        self.pip("install", "--no-deps", "--no-index", *map(str, wheels))
 
     def uninstall(self, distribution: str) -> None:
         """Uninstall a distribution from this venv."""
         self.pip("uninstall", "--yes", distribution)
+
+
+def _has_setuptools_70_1() -> bool:
+    """Say whether the test environment (which the builder sees) has it already.
+
+    Then `pip install setuptools>=70.1` in the builder would only say so, at
+    the cost of a pip start.
+    """
+    try:
+        installed = Version(importlib.metadata.version("setuptools"))
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return installed >= Version("70.1")
 
 
 def build_wheels(sources: list[Path], folder: Path) -> dict[str, Path]:
@@ -70,7 +86,8 @@ def build_wheels(sources: list[Path], folder: Path) -> dict[str, Path]:
     the fixtures' folders.
     """
     builder = ScratchEnv(folder / "builder")
-    builder.pip("install", "setuptools>=70.1")
+    if not _has_setuptools_70_1():
+        builder.pip("install", "setuptools>=70.1")
     copies = []
     for source in sources:
         copy = folder / "src" / source.name
