@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,6 +21,7 @@ from roost.core.serving.column_checks import (
     compile_checks,
 )
 from roost.core.serving.input_batch import InputBatch
+from roost.core.serving.typed_frames import BlockPlan, field_dtype, frame_from_arrays
 
 __all__ = ["RecordValidator", "ValidatedBatch"]
 
@@ -76,20 +76,6 @@ def _with_coercion(
     return compiled
 
 
-def _dtype(rules: Mapping[str, Any]) -> str:
-    kind = rules.get("type")
-    if not isinstance(kind, str):
-        return "object"  # several types (or none): keep values as they are
-    nullable = bool(rules.get("nullable")) or not rules.get("required", False)
-    if kind in {"float", "number"} or (kind == "integer" and nullable):
-        return "float64"
-    if kind == "integer":
-        return "int64"
-    if kind == "boolean" and not nullable:
-        return "bool"
-    return "object"
-
-
 def _flatten(messages: Sequence[Any]) -> list[str]:
     flat: list[str] = []
     for message in messages:
@@ -111,56 +97,6 @@ def _reasons(messages: Sequence[Any]) -> list[str]:
     return reasons
 
 
-def _frame_from_arrays(
-    arrays: list[np.ndarray], columns: pd.Index, size: int
-) -> pd.DataFrame:
-    """Assemble a frame from typed 1-D arrays, keeping each array's dtype.
-
-    NOTE: pandas' `DataFrame._from_arrays` skips the per-column inference
-    and checks of the public constructor, several times cheaper for the
-    small batches most requests are; the arrays are already typed and of
-    equal length. String columns stay `object`, as in pandas 2.
-    """
-    build = getattr(pd.DataFrame, "_from_arrays", None)
-    if build is None:  # a pandas without it: the public, slower way
-        return pd.DataFrame(
-            {
-                c: pd.Series(a, dtype=a.dtype, copy=False)
-                for c, a in zip(columns, arrays, strict=True)
-            },
-            columns=columns,
-        )
-    frame: pd.DataFrame = build(
-        arrays, columns=columns, index=pd.RangeIndex(size), verify_integrity=False
-    )
-    return frame
-
-
-def _blocks_builder() -> Callable[..., pd.DataFrame] | None:
-    """Return the builder of a frame from 2-D blocks (pandas >= 3.0), or None."""
-    try:
-        internals = importlib.import_module("pandas.api.internals")
-    except ImportError:  # pragma: no cover - pandas 2.x
-        return None
-    builder: Callable[..., pd.DataFrame] | None = getattr(
-        internals, "create_dataframe_from_blocks", None
-    )
-    return builder
-
-
-create_dataframe_from_blocks = _blocks_builder()
-
-
-@dataclass(frozen=True)
-class _Block:
-    """Fields of one dtype, built together as one 2-D array of the frame."""
-
-    dtype: str
-    fields: tuple[str, ...]
-    #: Where the fields sit among the frame's columns.
-    placement: np.ndarray
-
-
 class RecordValidator:
     """Checks records against one adapter's schema; safe to share across threads.
 
@@ -177,30 +113,16 @@ class RecordValidator:
         self._fields = tuple(self._columns)
         # Built once: an Index made per frame infers its dtype every time.
         self._column_index = pd.Index(self._columns, dtype=object)
-        self._dtypes = {field: _dtype(rules) for field, rules in self._schema.items()}
+        self._dtypes = {
+            field: field_dtype(rules) for field, rules in self._schema.items()
+        }
         # One C-level call per record fetches every field (at least two of them).
         self._fields_of = (
             operator.itemgetter(*self._columns) if len(self._columns) > 1 else None
         )
         self._new_validator()  # raises cerberus.SchemaError for a broken schema
         self._checks = compile_checks(self._schema, COERCERS)
-        self._blocks = self._block_plan()
-
-    def _block_plan(self) -> tuple[_Block, ...] | None:
-        """Group the fields by dtype, for `_small_frame`; None: not possible here."""
-        if create_dataframe_from_blocks is None:
-            return None
-        by_dtype: dict[str, list[int]] = {}
-        for position, field in enumerate(self._columns):
-            by_dtype.setdefault(self._dtypes[field], []).append(position)
-        return tuple(
-            _Block(
-                dtype,
-                tuple(self._columns[position] for position in positions),
-                np.array(positions, dtype=np.intp),
-            )
-            for dtype, positions in by_dtype.items()
-        )
+        self._small_frames = BlockPlan.of(self._dtypes, self._column_index)
 
     @property
     def columns(self) -> list[str]:
@@ -224,7 +146,7 @@ class RecordValidator:
     def frame_of(self, arrays: Sequence[np.ndarray]) -> pd.DataFrame:
         """Build the frame from one typed array per field, in schema order."""
         size = len(arrays[0]) if arrays else 0
-        return _frame_from_arrays(list(arrays), self._column_index, size)
+        return frame_from_arrays(list(arrays), self._column_index, size)
 
     def _new_validator(self) -> Validator:
         return Validator(self._schema, allow_unknown=True, error_handler=_ErrorHandler)
@@ -307,35 +229,18 @@ class RecordValidator:
             for check in self._checks:
                 if not all(map(check.value_ok, columns[check.field])):
                     return None
-            frame = self._small_frame(columns, total)
+            small = self._small_frames
+            frame = (
+                small.frame(columns, total)
+                if small is not None
+                else self._frame(columns, may_miss=False)
+            )
             return ValidatedBatch(frame, list(range(total)), {}, total, columns=columns)
         proven = np.ones(total, dtype=bool)
         numbers = self._check_columns(columns, proven)
         if not proven.all():
             return None
         return self._all_valid(columns, numbers, total, may_miss=False)
-
-    def _small_frame(
-        self, columns: Mapping[str, Sequence[Any]], size: int
-    ) -> pd.DataFrame:
-        """The typed frame of complete columns the checks proved valid.
-
-        One 2-D array per dtype rather than one array per field: a frame of
-        a row or a few then costs a third. Proven values are scalars of
-        their field's kind, so each block has exactly one row per field.
-        """
-        if self._blocks is None or create_dataframe_from_blocks is None:
-            return self._frame(columns, may_miss=False)
-        blocks = [
-            (
-                np.array([columns[field] for field in block.fields], dtype=block.dtype),
-                block.placement,
-            )
-            for block in self._blocks
-        ]
-        return create_dataframe_from_blocks(
-            blocks, index=pd.RangeIndex(size), columns=self._column_index
-        )
 
     def _all_valid(
         self,
@@ -424,7 +329,7 @@ class RecordValidator:
                 values = [None if value is MISSING else value for value in values]
             # numpy reads None as NaN in a float64 array
             arrays.append(np.array(values, dtype=dtype))
-        return _frame_from_arrays(arrays, self._column_index, size)
+        return frame_from_arrays(arrays, self._column_index, size)
 
     def to_frame(self, documents: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """Build a frame with one typed column per schema field."""
