@@ -7,9 +7,10 @@ adapter's `predict`: a call of more than one row merged several requests.
 from __future__ import annotations
 
 import re
+import urllib.request
 from dataclasses import dataclass
 
-__all__ = ["BatchRows", "batch_rows"]
+__all__ = ["BatchRows", "batch_rows", "read_metrics"]
 
 _SAMPLE = re.compile(
     r"^roost_batch_rows_(?P<kind>bucket|count|sum)\{(?P<labels>[^}]*)\}\s+(?P<value>\S+)$"
@@ -30,6 +31,28 @@ class BatchRows:
     def mean_rows(self) -> float:
         """Return the mean rows per call (0 when there was no call)."""
         return self.rows / self.calls if self.calls else 0.0
+
+    def __add__(self, other: BatchRows) -> BatchRows:
+        """Return the calls of both (one server's rounds add up)."""
+        return BatchRows(
+            self.calls + other.calls,
+            self.rows + other.rows,
+            self.merged_calls + other.merged_calls,
+        )
+
+    def __sub__(self, earlier: BatchRows) -> BatchRows:
+        """Return the calls made since `earlier` (the histogram only grows)."""
+        return BatchRows(
+            self.calls - earlier.calls,
+            self.rows - earlier.rows,
+            self.merged_calls - earlier.merged_calls,
+        )
+
+
+def read_metrics(base_url: str) -> str:
+    """Return the `/metrics` text of the roost server at `base_url`."""
+    with urllib.request.urlopen(base_url + "/metrics", timeout=30) as answer:  # noqa: S310 - loopback URL built by the driver
+        return str(answer.read().decode())
 
 
 def batch_rows(text: str, model: str) -> BatchRows:

@@ -40,6 +40,8 @@ __all__ = [
 BENCH_DIR = Path(__file__).resolve().parent
 BASELINES_DIR = BENCH_DIR / "baselines"
 ARTIFACT = "house-prices-1.0.0.joblib"
+#: The model every server of the comparison serves.
+MODEL = "house-prices"
 #: The route every server but MLServer is driven on (the seed API's route).
 SEED_ROUTE = "/v1/predict/regression"
 
@@ -221,6 +223,9 @@ class ServerSpec:
     launch: Callable[[Context], Launch]
     #: Read predicted dollars from an answer; None when it predicts nothing.
     read_prices: Callable[[bytes], list[float]] | None
+    #: The model whose adapter calls its `/metrics` counts (`roost_batch_rows`);
+    #: None for servers other than roost.
+    metrics_model: str | None = None
 
 
 SERVERS: dict[str, ServerSpec] = {
@@ -234,6 +239,7 @@ SERVERS: dict[str, ServerSpec] = {
             None,
             _roost("compiled"),
             _seed_prices,
+            metrics_model=MODEL,
         ),
         ServerSpec(
             "roost-batched",
@@ -243,6 +249,7 @@ SERVERS: dict[str, ServerSpec] = {
             None,
             _roost("compiled", **BATCHING),
             _seed_prices,
+            metrics_model=MODEL,
         ),
         ServerSpec(
             "roost-unpinned",
@@ -252,6 +259,7 @@ SERVERS: dict[str, ServerSpec] = {
             None,
             _roost("compiled", ROOST_CPU_AFFINITY="off"),
             _seed_prices,
+            metrics_model=MODEL,
         ),
         ServerSpec(
             "roost-pipeline",
@@ -261,6 +269,7 @@ SERVERS: dict[str, ServerSpec] = {
             None,
             _roost("pipeline"),
             _seed_prices,
+            metrics_model=MODEL,
         ),
         ServerSpec(
             "seed",
@@ -291,6 +300,7 @@ SERVERS: dict[str, ServerSpec] = {
             None,
             _roost("compiled"),
             _seed_prices,
+            metrics_model=MODEL,
         ),
         ServerSpec(
             "seed-rows",

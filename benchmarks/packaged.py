@@ -29,13 +29,12 @@ import shlex
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from batch_metrics import batch_rows
+from batch_metrics import batch_rows, read_metrics
 from lineup import BATCHING, Context, describe_answer
 from loadgen import WrkError, find_wrk, run_wrk
 from machine import VERSIONS, commit, describe_machine, load_average, versions
@@ -148,11 +147,6 @@ def drive(
                 )
 
 
-def _metrics_text(server: RunningServer) -> str:
-    with urllib.request.urlopen(server.base_url + "/metrics", timeout=30) as answer:  # noqa: S310 - loopback URL built here
-        return str(answer.read().decode())
-
-
 def batching(ctx: Context, site: Path, args: argparse.Namespace) -> list[BatchingSide]:
     """Micro-batching off and on: two servers, alternating runs, then /metrics."""
     sides = [BatchingSide(label, settings) for label, settings in BATCH_SIDES]
@@ -188,7 +182,7 @@ def batching(ctx: Context, site: Path, args: argparse.Namespace) -> list[Batchin
                 )
                 time.sleep(0.5)
         for side, server in zip(sides, servers, strict=True):
-            side.batches = batch_rows(_metrics_text(server), MODEL)
+            side.batches = batch_rows(read_metrics(server.base_url), MODEL)
             _log(
                 f"micro-batching {side.label}: {side.batches.calls:,} adapter calls, "
                 f"{side.batches.mean_rows:.2f} rows per call, "

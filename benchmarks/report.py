@@ -2,8 +2,9 @@
 
 The report is plain Markdown, readable in a terminal: facts about the run,
 one table of every server and payload (plus the in-process floors), the
-1-connection latency, peak memory, roost's framework overhead, and the
-issue's targets as ratios measured in this one run, each PASS or FAIL.
+adapter calls roost's `/metrics` counted, the 1-connection latency, peak
+memory, roost's framework overhead, and the issue's targets as ratios
+measured in this one run, each PASS or FAIL.
 """
 
 from __future__ import annotations
@@ -125,6 +126,27 @@ def _memory_table(report: Report) -> list[str]:
     return table([*header, "max rel. error vs in-process"], rows)
 
 
+def _batches_table(report: Report) -> list[str]:
+    rows: list[list[object]] = []
+    for run in report.runs:
+        batches = run.batches
+        if batches is None:
+            continue
+        cell = run.cells.get(1)
+        requests = cell.load.ok_requests if cell else None
+        rows.append(
+            [
+                run.label,
+                num(requests),
+                num(batches.calls),
+                num(batches.mean_rows, 2),
+                num(batches.merged_calls),
+            ]
+        )
+    header = ["server", "requests (2xx)", "adapter calls", "rows per call"]
+    return table([*header, "calls of more than one row"], rows)
+
+
 def _overhead_table(report: Report) -> list[str]:
     rows: list[list[object]] = []
     pairs = (("roost", "adapter-compiled"), ("roost-pipeline", "adapter-pipeline"))
@@ -185,6 +207,11 @@ def render(report: Report) -> str:
         "*other load* is the share of the machine's CPU used by "
         "processes other than the server and wrk during the run (noise).",
         "\n".join(_table(report)),
+        "## Micro-batching seen in /metrics (the 1-record cell)",
+        "roost's `roost_batch_rows` histogram, read before and after the "
+        "1-record run above: each request holds one record, so a call of "
+        "more than one row merged requests.",
+        "\n".join(_batches_table(report)),
         "## 1 record, 1 connection",
         "\n".join(_single_table(report)),
         "## Framework overhead (server CPU per request - adapter's own predict)",

@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from batch_metrics import BatchRows
 from loadgen import LoadResult
 from servers import Memory
 
@@ -53,6 +54,9 @@ class ServerRun:
     max_error: float | None = None
     startup_s: float | None = None
     failure: str | None = None
+    #: The adapter calls roost's `/metrics` counted over the 1-record cell
+    #: (None for other servers): a call of more than one row merged requests.
+    batches: BatchRows | None = None
 
 
 def best_of(runs: Sequence[ServerRun]) -> ServerRun:
@@ -75,6 +79,8 @@ def best_of(runs: Sequence[ServerRun]) -> ServerRun:
     errors = [run.max_error for run in measured if run.max_error is not None]
     best.max_error = max(errors) if errors else None
     best.startup_s = min(run.startup_s or math.inf for run in measured)
+    counted = [run.batches for run in measured if run.batches is not None]
+    best.batches = sum(counted[1:], counted[0]) if counted else None
     return best
 
 

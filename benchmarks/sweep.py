@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from batch_metrics import BatchRows, batch_rows, read_metrics
 from lineup import Context, ServerSpec, describe_answer, max_relative_error
 from loadgen import run_wrk
 from machine import machine_ticks, wait_for_quiet
@@ -85,6 +86,13 @@ def check_answers(
     return worst if spec.read_prices is not None else None
 
 
+def _batch_rows(spec: ServerSpec, server: RunningServer) -> BatchRows | None:
+    """The adapter calls roost's `/metrics` counted so far; None for other servers."""
+    if spec.metrics_model is None:
+        return None
+    return batch_rows(read_metrics(server.base_url), spec.metrics_model)
+
+
 def bench_server(
     spec: ServerSpec,
     ctx: Context,
@@ -110,6 +118,7 @@ def bench_server(
                     connections=args.connections,
                     duration_s=args.warmup,
                 )
+            counted = _batch_rows(spec, server) if size == 1 else None
             cell = measure(
                 server,
                 spec.predict_path,
@@ -119,6 +128,13 @@ def bench_server(
                 quiet_wait=args.quiet_wait,
             )
             run.cells[size] = cell
+            if counted is not None:
+                # 1 record a request: a call of more than one row merged requests.
+                run.batches = _batch_rows(spec, server) - counted
+                _log(
+                    f"{spec.name} 1 record: {run.batches.calls:,} adapter calls, "
+                    f"{run.batches.merged_calls:,} of more than one row"
+                )
             _log(
                 f"{spec.name} {size:>4} records: "
                 f"{cell.load.requests_per_s:,.0f} req/s, "
