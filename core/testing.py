@@ -30,7 +30,12 @@ from roost.core.contract.adapter import (
 )
 from roost.core.contract.outputs import PREDICTIONS
 from roost.core.errors import PredictionError
-from roost.core.serving.outputs import OutputColumns, predict_outputs, takes_outputs
+from roost.core.serving.outputs import (
+    OutputColumns,
+    predict_column_outputs,
+    predict_outputs,
+    takes_outputs,
+)
 from roost.core.serving.validation import RecordValidator
 
 __all__ = ["check_contract"]
@@ -53,7 +58,8 @@ def check_contract(
 
     Checks: the class attributes and declared outputs; construction with a
     context only; training (when asked) saves an artifact; `load()` twice;
-    the example records pass the adapter's own schema; `predict` returns
+    the example records pass the adapter's own schema; `predict_columns`,
+    when the adapter defines it, answers as `predict` does; `predict` returns
     every declared output (right row count, width and labels), JSON-ready,
     leaves its input frame unchanged, and predicts each row as it would
     alone (numbers within a relative `tolerance`); an adapter that takes
@@ -78,7 +84,8 @@ def check_contract(
     adapter = adapter_class(context)
     adapter.load()
     adapter.load()  # the host may call it again; it must be safe
-    batch = RecordValidator(adapter_class.input_schema).validate(list(records))
+    validator = RecordValidator(adapter_class.input_schema)
+    batch = validator.validate(list(records))
     if batch.problems:
         raise _fail(adapter_class, f"example records fail its schema: {batch.problems}")
     frame = batch.frame
@@ -100,6 +107,7 @@ def check_contract(
                     f"{column[row]!r} in a batch: outputs must not depend on "
                     "other rows",
                 )
+    _check_columns_agree(adapter, validator, records, outputs, tolerance)
     if takes_outputs(adapter):
         for name, column in outputs.items():
             only = _predict(adapter, frame, requested=(name,))
@@ -110,6 +118,41 @@ def check_contract(
                     f"output {name!r} differs when asked for alone",
                 )
     return copy.deepcopy(outputs[PREDICTIONS])
+
+
+def _check_columns_agree(
+    adapter: ModelAdapter,
+    validator: RecordValidator,
+    records: Sequence[Mapping[str, Any]],
+    outputs: OutputColumns,
+    tolerance: float,
+) -> None:
+    """`predict_columns`, where roost would call it, answers as `predict` does."""
+    fields = validator.columns
+    complete = [record for record in records if record.keys() >= set(fields)]
+    if len(complete) != len(records):
+        return  # roost hands such records to `predict` only
+    columns = {field: [record[field] for record in records] for field in fields}
+    checked = validator.validate_columns(columns, len(records))
+    if checked is None or checked.columns is None:
+        return  # not valid as they came: roost hands them to `predict`
+    context = adapter.context
+    try:
+        answer = predict_column_outputs(
+            adapter, checked.columns, len(records), context.name, context.version
+        )
+    except PredictionError as exc:
+        raise _fail(type(adapter), f"predict_columns: {exc.reason}") from exc
+    if answer is None:
+        return  # declined: roost hands the frame to `predict`
+    for name, column in outputs.items():
+        pairs = zip(answer[name], column, strict=True)
+        if not all(_same(a, b, tolerance) for a, b in pairs):
+            raise _fail(
+                type(adapter),
+                f"predict_columns answers {name} {answer[name]!r} where "
+                f"predict answers {column!r} for the same rows",
+            )
 
 
 def _predict(

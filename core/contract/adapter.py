@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -106,6 +106,20 @@ class ModelAdapter:
         those.
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement predict")
+
+    def predict_columns(self, columns: Mapping[str, Sequence[Any]], rows: int) -> Any:
+        """Return the outputs for `rows` rows handed as columns; optional.
+
+        roost calls it instead of `predict` for a small batch whose every
+        value was valid as it came (at most 32 records, every field present)
+        when no micro-batching merges it with others, and so skips building
+        the frame. `columns` maps every schema field to one value
+        per row: numbers as JSON gave them (int or float), strings as str,
+        None where a nullable value is null. Answer as `predict` answers for
+        the same rows. Return `NotImplemented` (the default) to be handed
+        the frame instead.
+        """
+        return NotImplemented
 
     def train(self) -> Training:
         """Fit the model on the adapter's own data; optional.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,6 +42,7 @@ from roost.core.serving.payload import build_payload_log
 from roost.core.serving.readiness import Readiness
 from roost.core.serving.shadow import ShadowObserver
 from roost.core.serving.traffic import TrafficPlan
+from roost.core.serving.validation import ValidatedBatch
 
 __all__ = [
     "DataPlane",
@@ -82,12 +83,13 @@ class PredictionRecord:
     `frame` holds the validated rows the adapter predicted (the request's
     records at positions `valid_rows`), `outputs` their computed outputs,
     row for row. `started` is wall-clock time; `latency` is in seconds.
+    `source` is the frame, or what builds it on the observer's first use.
     """
 
     name: str
     version: str
     request_id: str | None
-    frame: pd.DataFrame
+    source: pd.DataFrame | Callable[[], pd.DataFrame]
     valid_rows: tuple[int, ...]
     outputs: dict[str, list[Any]]
     declared: tuple[Output, ...]
@@ -96,6 +98,17 @@ class PredictionRecord:
     #: `frame`'s rows as one sequence of values per field, for small batches
     #: valid as they came (`ValidatedBatch.columns`); else None.
     columns: Mapping[str, Sequence[Any]] | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The validated rows the adapter predicted, as a frame (built once)."""
+        source = self.source
+        if isinstance(source, pd.DataFrame):
+            return source
+        frame = source()
+        # NOTE: two observers may both build it; either frame is the same.
+        object.__setattr__(self, "source", frame)
+        return frame
 
 
 class PredictionObserver(Protocol):
@@ -276,7 +289,9 @@ class DataPlane:
         requested = (
             None if len(wanted) == len(lane.outputs) else {o.name for o in wanted}
         )
-        columns = lane.predict(checked.frame, requested) if checked.valid_rows else {}
+        columns = (
+            lane.predict_validated(checked, requested) if checked.valid_rows else {}
+        )
         lane.rows_predicted.inc(len(checked.valid_rows))
         outputs: dict[str, list[Any]] = {}
         for output in wanted:
@@ -293,7 +308,7 @@ class DataPlane:
                     lane.name,
                     lane.version,
                     None if request_id == "-" else request_id,
-                    checked.frame,
+                    _frame_of(checked),
                     tuple(checked.valid_rows),
                     columns,
                     wanted,
@@ -305,6 +320,12 @@ class DataPlane:
         return PredictionResult(
             lane.name, lane.version, outputs, wanted, checked.problems, checked.total
         )
+
+
+def _frame_of(checked: ValidatedBatch) -> pd.DataFrame | Callable[[], pd.DataFrame]:
+    """The batch's frame if built, else what builds it when an observer asks."""
+    source = checked.source
+    return source if isinstance(source, pd.DataFrame) else lambda: checked.frame
 
 
 def _wanted_outputs(

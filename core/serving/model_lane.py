@@ -13,8 +13,12 @@ from roost.core.errors import PredictionError
 from roost.core.runtime.metrics import Metrics
 from roost.core.serving.column_decoding import ColumnDecoder
 from roost.core.serving.micro_batching import MicroBatcher
-from roost.core.serving.outputs import OutputColumns, predict_outputs
-from roost.core.serving.validation import RecordValidator
+from roost.core.serving.outputs import (
+    OutputColumns,
+    predict_column_outputs,
+    predict_outputs,
+)
+from roost.core.serving.validation import RecordValidator, ValidatedBatch
 
 __all__ = ["ModelLane"]
 
@@ -93,6 +97,29 @@ class ModelLane:
         if requested is None:
             return columns
         return {name: columns[name] for name in columns if name in requested}
+
+    def predict_validated(
+        self, checked: ValidatedBatch, requested: Collection[str] | None = None
+    ) -> OutputColumns:
+        """Predict a validated batch's valid rows, as `predict` does.
+
+        A small batch valid as it came goes to the adapter's
+        `predict_columns` when no batcher merges it; no frame is built
+        unless the adapter declines.
+        """
+        columns = checked.columns
+        if columns is not None and self._batcher is None:
+            adapter = self.entry.adapter
+            if adapter is None:
+                raise PredictionError(self.name, self.version, "adapter is not loaded")
+            rows = checked.total
+            answer = predict_column_outputs(
+                adapter, columns, rows, self.name, self.version, requested=requested
+            )
+            if answer is not None:
+                self._rows_per_call.observe(rows)
+                return answer
+        return self.predict(checked.frame, requested)
 
     def _call_adapter(
         self, frame: pd.DataFrame, requested: Collection[str] | None = None

@@ -21,6 +21,7 @@ __all__ = [
     "OutputColumns",
     "collect_outputs",
     "predict_arrays",
+    "predict_column_outputs",
     "predict_outputs",
     "takes_outputs",
 ]
@@ -83,6 +84,35 @@ def predict_outputs(
         raise PredictionError(name, version, str(exc)) from exc
 
 
+def predict_column_outputs(
+    adapter: ModelAdapter,
+    columns: Mapping[str, Sequence[Any]],
+    rows: int,
+    name: str,
+    version: str,
+    *,
+    requested: Collection[str] | None = None,
+) -> OutputColumns | None:
+    """Call `adapter.predict_columns`; return the requested outputs, checked.
+
+    Returns None when the adapter declines (answers `NotImplemented`): the
+    caller then hands it the frame.
+
+    Raises:
+        AdapterError: as `predict_outputs`.
+        PredictionError: as `predict_outputs`.
+    """
+    declared = type(adapter).declared_outputs()
+    wanted = [o for o in declared if requested is None or o.name in requested]
+    raw = _guarded(adapter.predict_columns, (columns, rows), name, version)
+    if raw is NotImplemented:
+        return None
+    try:
+        return collect_outputs(raw, declared, rows, wanted)
+    except ValueError as exc:
+        raise PredictionError(name, version, str(exc)) from exc
+
+
 def predict_arrays(
     adapter: ModelAdapter, frame: pd.DataFrame, name: str, version: str
 ) -> OutputArrays:
@@ -124,10 +154,18 @@ def _call(
     wanted: Sequence[Output],
 ) -> Any:
     """Call the adapter, turning a crash into a logged `PredictionError`."""
+    predict: Callable[..., Any] = adapter.predict
+    if requested is not None and takes_outputs(adapter):
+        predict = functools.partial(predict, outputs=tuple(o.name for o in wanted))
+    return _guarded(predict, (frame,), name, version)
+
+
+def _guarded(
+    predict: Callable[..., Any], args: tuple[Any, ...], name: str, version: str
+) -> Any:
+    """Call `predict(*args)`, turning a crash into a logged `PredictionError`."""
     try:
-        if requested is not None and takes_outputs(adapter):
-            return adapter.predict(frame, outputs=tuple(o.name for o in wanted))  # type: ignore[call-arg]
-        return adapter.predict(frame)
+        return predict(*args)
     except AdapterError:
         raise
     except Exception as exc:

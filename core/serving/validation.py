@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -51,9 +52,13 @@ class _ErrorHandler(BasicErrorHandler):  # type: ignore[misc] # cerberus is unty
 
 @dataclass(frozen=True)
 class ValidatedBatch:
-    """The outcome of validating a batch of records."""
+    """The outcome of validating a batch of records.
 
-    frame: pd.DataFrame
+    `source` is the frame, or what builds it on first use of `frame`: a
+    small batch an adapter reads through `columns` never pays for one.
+    """
+
+    source: pd.DataFrame | Callable[[], pd.DataFrame]
     valid_rows: list[int]
     problems: dict[int, dict[str, list[str]]]
     total: int
@@ -62,6 +67,17 @@ class ValidatedBatch:
     #: The same rows as `frame`, one sequence of values per field, when a
     #: small batch was valid as it came: cheaper to read than the frame.
     columns: Mapping[str, Sequence[Any]] | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The valid rows as a typed frame in schema order (built once)."""
+        source = self.source
+        if isinstance(source, pd.DataFrame):
+            return source
+        frame = source()
+        # NOTE: two threads may both build it; either frame is the same.
+        object.__setattr__(self, "source", frame)
+        return frame
 
 
 def _with_coercion(
@@ -230,12 +246,12 @@ class RecordValidator:
                 if not all(map(check.value_ok, columns[check.field])):
                     return None
             small = self._small_frames
-            frame = (
-                small.frame(columns, total)
+            build = (
+                functools.partial(small.frame, columns, total)
                 if small is not None
-                else self._frame(columns, may_miss=False)
+                else functools.partial(self._frame, columns, may_miss=False)
             )
-            return ValidatedBatch(frame, list(range(total)), {}, total, columns=columns)
+            return ValidatedBatch(build, list(range(total)), {}, total, columns=columns)
         proven = np.ones(total, dtype=bool)
         numbers = self._check_columns(columns, proven)
         if not proven.all():

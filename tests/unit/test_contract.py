@@ -98,8 +98,39 @@ class Mutating(ModelAdapter):
         return frame["x"]
 
 
+class ColumnsDisagree(ModelAdapter):
+    """Answers from columns one more than from the frame."""
+
+    name = "columns-disagree"
+    version = "1.0"
+    task = "regression"
+    input_schema = {"x": {"type": "float", "required": True}}  # noqa: RUF012
+
+    def predict(self, frame: pd.DataFrame) -> pd.Series:
+        """Return x."""
+        return frame["x"]
+
+    def predict_columns(self, columns: Any, rows: int) -> list[float]:
+        """Return x + 1: not what predict answers."""
+        return [float(x) + 1 for x in columns["x"]]
+
+
 class TestCheckContract:
     """The checks catch what breaks serving."""
+
+    def test_predict_columns_must_agree_with_predict(self, tmp_path: Path) -> None:
+        """predict_columns answering otherwise than predict fails the check."""
+        with pytest.raises(AssertionError, match="predict_columns answers"):
+            check_contract(
+                ColumnsDisagree, model_dir=tmp_path, records=[{"x": 1}, {"x": 3}]
+            )
+
+    def test_records_roost_would_not_hand_as_columns(self, tmp_path: Path) -> None:
+        """Records needing coercion never reach predict_columns: nothing to check."""
+        found = check_contract(
+            ColumnsDisagree, model_dir=tmp_path, records=[{"x": "1.5"}, {"x": 3}]
+        )
+        assert found == [1.5, 3.0]
 
     def test_batch_dependence_is_caught(self, tmp_path: Path) -> None:
         """A prediction that depends on other rows fails the check."""

@@ -361,3 +361,102 @@ class TestObservers:
         assert record.frame["x"].tolist() == [1.5, 4.0]
         assert record.outputs == {"predictions": [1.5, 4.0]}
         assert record.latency >= 0
+
+
+class _ColumnReader(ModelAdapter):
+    """Double x, by the road roost chose; note each road taken and its rows."""
+
+    name = "column-reader"
+    version = "1.0"
+    task = "regression"
+    input_schema: ClassVar[dict[str, Any]] = {
+        "x": {"type": "float", "required": True},
+        "tag": {"type": "string", "required": True, "nullable": True},
+    }
+
+    def __init__(self, context: AdapterContext) -> None:
+        super().__init__(context)
+        self.calls: list[tuple[str, int]] = []
+
+    def predict(self, frame: pd.DataFrame) -> list[float]:
+        """Double the frame's x."""
+        self.calls.append(("frame", len(frame)))
+        return [2 * value for value in frame["x"].tolist()]
+
+    def predict_columns(self, columns: Any, rows: int) -> Any:
+        """Double the column x, unless the option `decline` is set."""
+        if self.context.options.get("decline"):
+            return NotImplemented
+        self.calls.append(("columns", rows))
+        return [2 * float(value) for value in columns["x"]]
+
+
+def _reader_plane(
+    tmp_path: Path, *, batching: tuple[int, float] | None = None, decline: bool = False
+) -> tuple[DataPlane, _ColumnReader, _Collecting]:
+    context = AdapterContext("column-reader", "1.0", tmp_path, {"decline": decline})
+    adapter = _ColumnReader(context)
+    entry = AdapterEntry(
+        "column-reader", "1.0", "test", _ColumnReader, context, adapter, loaded=True
+    )
+    seen = _Collecting()
+    plane = DataPlane(Registry([entry]), batching=batching, observers=[seen])
+    return plane, adapter, seen
+
+
+def _columns(rows: int) -> InputBatch:
+    xs = [float(row) for row in range(rows)]
+    tags = [None if row % 2 else "a" for row in range(rows)]
+    return InputBatch.of_columns({"x": xs, "tag": tags}, rows)
+
+
+class TestColumnsRoad:
+    """Small batches valid as they came reach `predict_columns`, with no frame."""
+
+    def test_small_valid_batch_skips_the_frame(self, tmp_path: Path) -> None:
+        """3 rows: one columns call; observers get the frame only when they ask."""
+        plane, adapter, seen = _reader_plane(tmp_path)
+        result = plane.predict("column-reader", _columns(3))
+        assert result.predictions == [0.0, 2.0, 4.0]
+        assert adapter.calls == [("columns", 3)]
+        (record,) = seen.records
+        assert not isinstance(record.source, pd.DataFrame)  # not built yet
+        assert record.frame["x"].tolist() == [0.0, 1.0, 2.0]
+        assert record.frame["tag"].tolist() == ["a", None, "a"]
+        assert record.frame is record.frame  # built once
+
+    def test_calls_are_counted_by_rows(self, tmp_path: Path) -> None:
+        """roost_batch_rows counts a columns call like any other."""
+        plane, _adapter, _seen = _reader_plane(tmp_path)
+        plane.predict("column-reader", _columns(3))
+        text = plane.metrics.render().decode()
+        assert 'roost_batch_rows_sum{model="column-reader",version="1.0"} 3.0' in text
+
+    def test_declining_adapter_gets_the_frame(self, tmp_path: Path) -> None:
+        """`NotImplemented` from predict_columns: the same rows go to predict."""
+        plane, adapter, _seen = _reader_plane(tmp_path, decline=True)
+        result = plane.predict("column-reader", _columns(3))
+        assert result.predictions == [0.0, 2.0, 4.0]
+        assert adapter.calls == [("frame", 3)]
+
+    def test_large_batch_gets_the_frame(self, tmp_path: Path) -> None:
+        """33 rows (over 32): predict, with a frame."""
+        plane, adapter, _seen = _reader_plane(tmp_path)
+        result = plane.predict("column-reader", _columns(33))
+        assert result.predictions == [2.0 * row for row in range(33)]
+        assert adapter.calls == [("frame", 33)]
+
+    def test_batch_with_an_invalid_row_gets_the_frame(self, tmp_path: Path) -> None:
+        """A row cerberus must word: the valid rows go to predict, in a frame."""
+        plane, adapter, _seen = _reader_plane(tmp_path)
+        batch = InputBatch.of_columns({"x": [1.0, "two"], "tag": ["a", "b"]}, 2)
+        result = plane.predict("column-reader", batch, partial=True)
+        assert result.predictions == [2.0, None]
+        assert adapter.calls == [("frame", 1)]
+
+    def test_micro_batching_merges_frames(self, tmp_path: Path) -> None:
+        """With batching on, requests are merged as frames, never as columns."""
+        plane, adapter, _seen = _reader_plane(tmp_path, batching=(8, 0.001))
+        result = plane.predict("column-reader", _columns(2))
+        assert result.predictions == [0.0, 2.0]
+        assert adapter.calls == [("frame", 2)]

@@ -183,7 +183,7 @@ class TestShadowObserver:
         )
         broken = _served([1.0])
         observer.observe(
-            PredictionRecord(**{**vars(broken), "frame": pd.DataFrame({"y": [1.0]})})
+            PredictionRecord(**{**vars(broken), "source": pd.DataFrame({"y": [1.0]})})
         )
         observer.observe(_served([1.0]))
         _wait_for(lambda: _sample(metrics, "roost_shadow_compared_rows_total") == 1)

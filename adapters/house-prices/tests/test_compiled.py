@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,6 +142,97 @@ class TestCompiledEngine:
         expected = "GrLivArea: values must be strictly positive to take the log"
         assert str(fast.value).startswith(expected)
         assert str(reference.value).startswith(expected)
+
+
+@pytest.fixture(scope="module")
+def client_records(test_data: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every test.csv house's inputs as a JSON client sends them (null: missing)."""
+    records: list[dict[str, Any]] = json.loads(
+        test_data[list(config.FEATURES)].to_json(orient="records")
+    )
+    return records
+
+
+def _both_roads(
+    adapter: HousePricesAdapter, records: list[dict[str, Any]]
+) -> tuple[Any, np.ndarray] | None:
+    """Prices from `predict_columns` and from `predict`, for the same records.
+
+    None when roost would not hand the records as columns (a value that is
+    not valid as it came).
+    """
+    validator = RecordValidator(INPUT_SCHEMA)
+    columns = {var: [record[var] for record in records] for var in validator.columns}
+    checked = validator.validate_columns(columns, len(records))
+    if checked is None or checked.columns is None:
+        return None
+    return (
+        adapter.predict_columns(checked.columns, len(records)),
+        adapter.predict(checked.frame),
+    )
+
+
+class TestColumnsRoad:
+    """`predict_columns` prices what `predict` prices, bit for bit."""
+
+    def test_every_test_house_in_small_batches(
+        self, adapter: HousePricesAdapter, client_records: list[dict[str, Any]]
+    ) -> None:
+        """Each valid test.csv house, in batches of up to 32 as clients send them."""
+        compared = 0
+        for start in range(0, len(client_records), 29):
+            both = _both_roads(adapter, client_records[start : start + 29])
+            if both is None:  # a house the schema refuses: cerberus words it
+                continue
+            from_columns, from_frame = both
+            np.testing.assert_array_equal(from_columns, from_frame)
+            compared += len(from_frame)
+        assert compared > 1000
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def test_houses_with_gaps(
+        self,
+        data: st.DataObject,
+        adapter: HousePricesAdapter,
+        client_records: list[dict[str, Any]],
+    ) -> None:
+        """Random houses, optional inputs nulled: the same prices either way."""
+        picked = data.draw(
+            st.lists(st.integers(0, len(client_records) - 1), min_size=1, max_size=8)
+        )
+        records = [dict(client_records[row]) for row in picked]
+        for record in records:
+            for var in config.NULLABLE_VARS:
+                if data.draw(st.booleans()):
+                    record[var] = None
+        both = _both_roads(adapter, records)
+        if both is not None:
+            np.testing.assert_array_equal(*both)
+
+    def test_non_positive_area_is_refused_alike(
+        self, adapter: HousePricesAdapter, client_records: list[dict[str, Any]]
+    ) -> None:
+        """A zero area (the schema refuses it first): the same AdapterError."""
+        records = client_records[:3]
+        columns = {var: [r[var] for r in records] for var in config.FEATURES}
+        columns["GrLivArea"] = [0, 0, 0]
+        with pytest.raises(AdapterError) as from_columns:
+            adapter.predict_columns(columns, 3)
+        frame = RecordValidator(INPUT_SCHEMA).validate(records).frame
+        frame["GrLivArea"] = 0
+        with pytest.raises(AdapterError) as from_frame:
+            adapter.predict(frame)
+        assert str(from_columns.value) == str(from_frame.value)
+
+    def test_the_pipeline_engine_declines(
+        self,
+        pipeline_adapter: HousePricesAdapter,
+        client_records: list[dict[str, Any]],
+    ) -> None:
+        """engine=pipeline answers NotImplemented: roost hands it the frame."""
+        columns = {var: [client_records[0][var]] for var in config.FEATURES}
+        assert pipeline_adapter.predict_columns(columns, 1) is NotImplemented
 
 
 class TestMirroredSteps:

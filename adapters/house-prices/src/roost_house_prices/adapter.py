@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,6 +21,7 @@ __all__ = ["ENGINES", "HousePricesAdapter"]
 
 #: How predict may compute: the compiled arrays, or the pipeline itself.
 ENGINES = frozenset({"compiled", "pipeline"})
+_FEATURES = frozenset(config.FEATURES)
 
 
 def _with_all_inputs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -135,6 +136,25 @@ class HousePricesAdapter(ModelAdapter):
             if compiled is not None:
                 return compiled.predict(_with_all_inputs(frame))
             return predict_prices(pipeline, _model_inputs(frame))
+        except (PipelineInputError, TypeError, ValueError) as exc:
+            raise AdapterError(str(exc)) from exc
+
+    def predict_columns(
+        self, columns: Mapping[str, Sequence[Any]], rows: int
+    ) -> np.ndarray | Any:
+        """Predict as `predict` does from validated columns (compiled engine only).
+
+        The pipeline engine declines (`NotImplemented`): it is handed the frame.
+
+        Raises:
+            AdapterError: as `predict`.
+        """
+        compiled = self._compiled
+        complete = columns.keys() >= _FEATURES
+        if compiled is None or self._pipeline is None or not complete:
+            return NotImplemented
+        try:
+            return compiled.predict_columns(columns, rows)
         except (PipelineInputError, TypeError, ValueError) as exc:
             raise AdapterError(str(exc)) from exc
 

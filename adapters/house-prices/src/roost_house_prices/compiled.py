@@ -11,7 +11,7 @@ compare both on every test.csv house.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -285,9 +285,30 @@ class CompiledPipeline:
             PipelineInputError: a label cannot be encoded or a logged input
                 is not strictly positive, exactly where the pipeline raises.
         """
-        rows = len(frame)
-        numeric = config.NUMERICAL_VARS
-        numbers, label_rows = _input_rows(frame, numeric, self._labels)
+        numbers, label_rows = _input_rows(frame, config.NUMERICAL_VARS, self._labels)
+        return self._prices(numbers, label_rows, len(frame))
+
+    def predict_columns(
+        self, columns: Mapping[str, Sequence[Any]], rows: int
+    ) -> np.ndarray:
+        """Predict as `predict` does, from one sequence of values per input.
+
+        Numbers are ints, floats or None (missing), labels str or None: the
+        values a frame of the same rows holds, so the prices are the same.
+
+        Raises:
+            PipelineInputError: as `predict`.
+        """
+        numbers = np.array(
+            [columns[var] for var in config.NUMERICAL_VARS], dtype=np.float64
+        )
+        label_rows = [list(columns[var]) for var in self._labels]
+        return self._prices(numbers, label_rows, rows)
+
+    def _prices(
+        self, numbers: np.ndarray, label_rows: list[list[Any]], rows: int
+    ) -> np.ndarray:
+        """Prices from the (variable, row) numbers and each label's values."""
         fill = self._fill_column
         numbers = np.where(np.isnan(numbers), fill, numbers)
         index = self._numeric_index
