@@ -5,11 +5,14 @@ line: each request and response header, each WSGI environ variable (some
 forty), each escaped, then a dictionary of them all; the format reads five
 to ten. `AccessLogger` hands the format `RequestAtoms` instead, which
 computes an atom when the format reads it, with gunicorn's own rules, so
-the lines are the same, for any `access_log_format`.
+the lines are the same, for any `access_log_format`. With gunicorn's own
+handler (a file or stdout, the bare message), the line is written to its
+stream directly, under the handler's lock, without a `logging` record.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import traceback
@@ -21,6 +24,11 @@ from gunicorn.glogging import Logger
 from gunicorn.instrument.statsd import Statsd
 
 __all__ = ["AccessLogger", "RequestAtoms"]
+
+#: gunicorn's access format: the message alone (`Logger.access_fmt`).
+_BARE_MESSAGE = "%(message)s"
+#: Handlers whose `emit` is a plain write and flush of the formatted record.
+_PLAIN_HANDLERS = (logging.StreamHandler, logging.FileHandler)
 
 
 def _escaped(value: object) -> object:
@@ -191,10 +199,50 @@ class AccessLogger(Logger):
         """Log one request in `access_log_format`, computing only what it names."""
         if not self.access_log_enabled:
             return
+        atoms = RequestAtoms(self, resp, req, environ, request_time)
         try:
-            self.access_log.info(
-                self.cfg.access_log_format,
-                RequestAtoms(self, resp, req, environ, request_time),
-            )
+            handler = _plain_stream_handler(self.access_log)
+            if handler is None:
+                self.access_log.info(self.cfg.access_log_format, atoms)
+            else:
+                _write_line(handler, str(self.cfg.access_log_format) % atoms)
         except Exception:  # noqa: BLE001 - as gunicorn: a bad format never fails a request
             self.error(traceback.format_exc())
+
+
+def _plain_stream_handler(log: logging.Logger) -> logging.StreamHandler[Any] | None:
+    """The one handler of `log` if it writes bare messages to an open stream.
+
+    That is gunicorn's own access handler (`accesslog` a file or "-"), with
+    no filter, no other handler, no propagation: a `logging` record would
+    then only become the message itself. Anything else (`logconfig`,
+    syslog, rotation, filters) returns None and goes through `logging`.
+    """
+    handlers = log.handlers
+    if len(handlers) != 1 or log.filters or log.propagate:
+        return None
+    handler = handlers[0]
+    if type(handler) not in _PLAIN_HANDLERS or handler.filters:
+        return None
+    formatter = handler.formatter
+    if (
+        type(formatter) is not logging.Formatter
+        or type(formatter._style) is not logging.PercentStyle
+        or formatter._fmt != _BARE_MESSAGE
+    ):
+        return None
+    if handler.level > logging.INFO or not log.isEnabledFor(logging.INFO):
+        return None
+    stream_handler: logging.StreamHandler[Any] = handler  # type: ignore[assignment] # checked above
+    return stream_handler if stream_handler.stream is not None else None
+
+
+def _write_line(handler: logging.StreamHandler[Any], line: str) -> None:
+    """Write and flush one line as `StreamHandler.emit` would, under its lock."""
+    handler.acquire()
+    try:
+        stream = handler.stream
+        stream.write(line + handler.terminator)
+        stream.flush()
+    finally:
+        handler.release()

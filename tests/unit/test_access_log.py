@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,3 +187,85 @@ class TestStatsd:
     def test_no_statsd_host_is_roosts_logger(self) -> None:
         """Without statsd, the lazy logger is the one made."""
         assert type(AccessLogger(Config())) is AccessLogger
+
+
+@pytest.fixture
+def file_logger(tmp_path: Path) -> Iterator[tuple[AccessLogger, Path, list[Any]]]:
+    """The access logger writing to a file, with `logging`'s entry point watched.
+
+    Its handler is gunicorn's own, moved to a logger of the test's own:
+    "gunicorn.access" is shared by the whole process, and pytest attaches
+    its capture handlers to it.
+    """
+    path = tmp_path / "access.log"
+    cfg = Config()
+    cfg.set("accesslog", str(path))
+    cfg.set("access_log_format", ACCESS_LOG_FORMAT)
+    logger = AccessLogger(cfg)
+    shared = logger.access_log
+    (handler,) = [h for h in shared.handlers if getattr(h, "_gunicorn", False)]
+    shared.removeHandler(handler)
+    private = logging.Logger("access-under-test")  # in no manager: left alone
+    private.propagate = False
+    private.setLevel(logging.INFO)
+    private.addHandler(handler)
+    logger.access_log = private
+    through_logging: list[Any] = []
+    original = private.info
+
+    def watched(*args: Any, **kwargs: Any) -> None:
+        through_logging.append(args)
+        original(*args, **kwargs)
+
+    private.info = watched  # type: ignore[method-assign]
+    try:
+        yield logger, path, through_logging
+    finally:
+        handler.close()
+
+
+class TestDirectWrite:
+    """gunicorn's own handler gets the line without a `logging` record."""
+
+    def test_file_gets_gunicorns_line_directly(
+        self,
+        file_logger: tuple[AccessLogger, Path, list[Any]],
+        answered: tuple[Any, Any, dict[str, Any]],
+    ) -> None:
+        """Two requests: two lines as gunicorn writes them; `logging` not called."""
+        logger, path, through_logging = file_logger
+        for _ in range(2):
+            logger.access(*answered, timedelta(milliseconds=7))
+        expected = _gunicorn_line(
+            logging.getLogger("t"),
+            ACCESS_LOG_FORMAT,
+            SafeAtoms(Logger(Config()).atoms(*answered, timedelta(milliseconds=7))),
+        )
+        assert path.read_text().splitlines() == [expected, expected]
+        assert through_logging == []
+
+    def test_a_filter_sends_lines_through_logging(
+        self,
+        file_logger: tuple[AccessLogger, Path, list[Any]],
+        answered: tuple[Any, Any, dict[str, Any]],
+    ) -> None:
+        """A filter on the handler is honoured: the line goes through `logging`."""
+        logger, path, through_logging = file_logger
+        (handler,) = logger.access_log.handlers
+        handler.addFilter(lambda record: "rid=" not in record.getMessage())
+        logger.access(*answered, timedelta(0))
+        assert len(through_logging) == 1
+        assert path.read_text() == ""
+
+    def test_another_format_goes_through_logging(
+        self,
+        file_logger: tuple[AccessLogger, Path, list[Any]],
+        answered: tuple[Any, Any, dict[str, Any]],
+    ) -> None:
+        """A handler formatter other than the bare message is applied."""
+        logger, path, through_logging = file_logger
+        (handler,) = logger.access_log.handlers
+        handler.setFormatter(logging.Formatter("access: %(message)s"))
+        logger.access(*answered, timedelta(0))
+        assert len(through_logging) == 1
+        assert path.read_text().startswith("access: 127.0.0.1 - ann [")
