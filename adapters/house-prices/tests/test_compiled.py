@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from served_roads import both_roads
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -153,25 +154,6 @@ def client_records(test_data: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def _both_roads(
-    adapter: HousePricesAdapter, records: list[dict[str, Any]]
-) -> tuple[Any, np.ndarray] | None:
-    """Prices from `predict_columns` and from `predict`, for the same records.
-
-    None when roost would not hand the records as columns (a value that is
-    not valid as it came).
-    """
-    validator = RecordValidator(INPUT_SCHEMA)
-    columns = {var: [record[var] for record in records] for var in validator.columns}
-    checked = validator.validate_columns(columns, len(records))
-    if checked is None or checked.columns is None:
-        return None
-    return (
-        adapter.predict_columns(checked.columns, len(records)),
-        adapter.predict(checked.frame),
-    )
-
-
 class TestColumnsRoad:
     """`predict_columns` prices what `predict` prices, bit for bit."""
 
@@ -181,7 +163,7 @@ class TestColumnsRoad:
         """Each valid test.csv house, in batches of up to 32 as clients send them."""
         compared = 0
         for start in range(0, len(client_records), 29):
-            both = _both_roads(adapter, client_records[start : start + 29])
+            both = both_roads(adapter, client_records[start : start + 29])
             if both is None:  # a house the schema refuses: cerberus words it
                 continue
             from_columns, from_frame = both
@@ -206,7 +188,7 @@ class TestColumnsRoad:
             for var in config.NULLABLE_VARS:
                 if data.draw(st.booleans()):
                     record[var] = None
-        both = _both_roads(adapter, records)
+        both = both_roads(adapter, records)
         if both is not None:
             np.testing.assert_array_equal(*both)
 

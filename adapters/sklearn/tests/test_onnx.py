@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io
+from served_roads import both_roads
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -130,6 +131,23 @@ class TestClassifier:
             classifier.predict_proba(rows),
             rtol=0,
             atol=band_onnx.card.onnx.tolerance,
+        )
+
+    def test_columns_answer_as_the_frame(
+        self, band_onnx: type[Any], held_out: pd.DataFrame
+    ) -> None:
+        """ONNX feeds from columns equal those from the frame: the same answers."""
+        adapter = band_onnx(_context(band_onnx))
+        adapter.load()
+        rows = held_out[ONNX_FEATURES].head(25)
+        assert rows.isna().any(axis=1).sum() > 0
+        both = both_roads(adapter, json.loads(rows.to_json(orient="records")))
+        assert both is not None
+        from_columns, from_frame = both
+        labels = from_columns["predictions"].tolist()
+        assert labels == from_frame["predictions"].tolist()
+        np.testing.assert_array_equal(
+            from_columns["probabilities"], from_frame["probabilities"]
         )
 
     def test_wheel_requires_the_onnx_extra(

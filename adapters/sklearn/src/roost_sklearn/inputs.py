@@ -13,7 +13,7 @@ they are, and only the scikit-learn engine pays for a frame
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -24,7 +24,7 @@ from roost.core import AdapterError, column_arrays
 from roost_sklearn.card import ModelCard
 from roost_sklearn.schema_inference import is_number_rule
 
-__all__ = ["ModelInputs", "model_inputs"]
+__all__ = ["ModelInputs", "model_inputs", "model_inputs_of_columns"]
 
 Column = np.ndarray[Any, Any]
 
@@ -99,6 +99,38 @@ def model_inputs(frame: pd.DataFrame, card: ModelCard) -> ModelInputs:
         else:
             columns[name], missing[name] = _strings(given[name])
     return ModelInputs(columns, frame.index, named=card.named_features, missing=missing)
+
+
+def model_inputs_of_columns(
+    columns: Mapping[str, Sequence[Any]], rows: int, card: ModelCard
+) -> ModelInputs:
+    """Return validated column lists as the estimator takes them.
+
+    The lists hold what a frame of the same rows holds (numbers, strings,
+    None where missing), so the inputs equal `model_inputs` of that frame.
+
+    Raises:
+        AdapterError: a required input column is absent.
+    """
+    absent = [name for name in card.features if name not in columns]
+    required = [name for name in absent if card.input_schema[name].get("required")]
+    if required:
+        raise AdapterError(f"missing input column(s): {', '.join(required)}")
+    arrays: dict[str, Column] = {}
+    missing: dict[str, Column] = {}
+    for name in card.features:
+        number = is_number_rule(card.input_schema[name])
+        if name not in columns:
+            dtype = float if number else object
+            arrays[name] = np.full(rows, np.nan, dtype=dtype)
+        elif number:
+            arrays[name] = np.array(columns[name], dtype=np.float64)
+        else:
+            values = np.empty(rows, dtype=object)
+            values[:] = columns[name]
+            arrays[name], missing[name] = _strings(values)
+    index = pd.RangeIndex(rows)
+    return ModelInputs(arrays, index, named=card.named_features, missing=missing)
 
 
 def _numbers(values: Column) -> Column:

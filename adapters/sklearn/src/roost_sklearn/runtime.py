@@ -30,7 +30,7 @@ import pandas as pd
 from roost.core import PREDICTIONS, PROBABILITIES, AdapterError, ModelAdapter
 from roost_sklearn.card import CARD_FILE, ModelCard
 from roost_sklearn.engines import Engine, open_engine
-from roost_sklearn.inputs import model_inputs
+from roost_sklearn.inputs import model_inputs, model_inputs_of_columns
 
 __all__ = ["SklearnAdapter"]
 
@@ -97,6 +97,25 @@ class SklearnAdapter(ModelAdapter):
         try:
             inputs = model_inputs(frame, self.card)
             answers = _answers(engine, inputs, wanted)
+        except (TypeError, ValueError) as exc:
+            raise AdapterError(f"the model refused the input: {exc}") from exc
+        if declared == [PREDICTIONS]:
+            return answers[PREDICTIONS]
+        return answers
+
+    def predict_columns(self, columns: Mapping[str, Sequence[Any]], rows: int) -> Any:
+        """Return every declared output, as `predict`, from validated columns.
+
+        Raises:
+            AdapterError: as `predict`.
+        """
+        engine = self._engine
+        if engine is None:
+            return NotImplemented  # `predict` says it is not loaded
+        declared = [output.name for output in self.declared_outputs()]
+        try:
+            inputs = model_inputs_of_columns(columns, rows, self.card)
+            answers = _answers(engine, inputs, declared)
         except (TypeError, ValueError) as exc:
             raise AdapterError(f"the model refused the input: {exc}") from exc
         if declared == [PREDICTIONS]:
