@@ -43,6 +43,35 @@ class TestCountedDuringACell:
         assert best_of(runs).batches == BatchRows(15, 35, 4)
 
 
+class TestFloorTargets:
+    """The floor share and the 1-connection p50 are judged against the issue."""
+
+    def _report(self, roost_rate: int, floor_rate: int, p50_ms: float) -> Report:
+        roost = ServerRun("roost", "roost (compiled engine)")
+        roost.cells[1] = _cell(roost_rate * 10)
+        single = LoadResult(1000, 10.0, 0, 0, p50_ms, 1.0, 2.0, 0.5, 1)
+        roost.single = Cell(load=single, cpu_ms=0.5, other_load=0.0)
+        floor = ServerRun("floor", "floor: Falcon, constant")
+        floor.cells[1] = _cell(floor_rate * 10)
+        return Report({"machine": "test"}, [1], [roost, floor], {}, {}, 8, 10)
+
+    def test_share_and_p50_pass(self) -> None:
+        """3,346 of 6,979 req/s is 47.9% (>= 45%); p50 0.49 ms (<= 0.6 ms)."""
+        text = render(self._report(3346, 6979, 0.49))
+        share = "roost req/s as a share of the floor's | 47.9% | >= 45% | PASS |"
+        assert share in text
+        assert (
+            "| p50 latency, 1 record, 1 connection | 0.490 ms | <= 0.6 ms | PASS |"
+            in text
+        )
+
+    def test_share_and_p50_fail(self) -> None:
+        """2,011 of 6,974 req/s is 28.8%; p50 0.884 ms: both FAIL."""
+        text = render(self._report(2011, 6974, 0.884))
+        assert "| 28.8% | >= 45% | FAIL |" in text
+        assert "| 0.884 ms | <= 0.6 ms | FAIL |" in text
+
+
 class TestBatchesSection:
     """The report shows the merged calls beside the servers that counted them."""
 
