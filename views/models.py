@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from roost.core.contract.registry import AdapterEntry
-from roost.core.serving.dataplane import PredictionResult
+from roost.core.serving.prediction_records import PredictionResult
 from roost.views.errors import render_problems
 
 __all__ = [

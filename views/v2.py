@@ -10,7 +10,7 @@ import orjson
 
 from roost.core.contract.outputs import Output
 from roost.core.contract.registry import AdapterEntry
-from roost.core.serving.dataplane import PredictionResult
+from roost.core.serving.prediction_records import PredictionResult
 from roost.core.serving.tensors import Tensor, encode_binary, schema_datatype
 
 __all__ = [

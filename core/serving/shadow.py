@@ -25,7 +25,7 @@ from roost.core.serving.shadow_comparison import compare_outputs
 
 if TYPE_CHECKING:
     # NOTE: the data plane builds this observer; a runtime import would be a cycle.
-    from roost.core.serving.dataplane import PredictionRecord
+    from roost.core.serving.prediction_records import PredictionRecord
 
 __all__ = ["ShadowObserver"]
 

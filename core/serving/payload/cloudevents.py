@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from roost.core.serving.payload.lines import dumps, input_rows, iso_time, output_columns
 
 if TYPE_CHECKING:
-    from roost.core.serving.dataplane import PredictionRecord
+    from roost.core.serving.prediction_records import PredictionRecord
 
 __all__ = ["REQUEST_TYPE", "RESPONSE_TYPE", "CloudEventsSender"]
 

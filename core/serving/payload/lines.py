@@ -10,7 +10,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from roost.core.contract.outputs import Output
-    from roost.core.serving.dataplane import PredictionRecord
+    from roost.core.serving.prediction_records import PredictionRecord
 
 __all__ = ["input_rows", "output_columns", "payload_document", "payload_line"]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from roost.core.serving.dataplane import PredictionRecord
+    from roost.core.serving.prediction_records import PredictionRecord
 
 __all__ = ["PayloadLog", "Sink"]
 

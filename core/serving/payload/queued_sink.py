@@ -12,7 +12,7 @@ from roost.core.runtime.lazy_thread import LazyThread
 
 if TYPE_CHECKING:
     from roost.core.runtime.metrics import Metrics
-    from roost.core.serving.dataplane import PredictionRecord
+    from roost.core.serving.prediction_records import PredictionRecord
 
 __all__ = ["Deliver", "QueuedSink"]
 

@@ -15,7 +15,7 @@ from roost.core.serving.payload.rotating_file import RotatingFile
 if TYPE_CHECKING:
     from roost.core.runtime.metrics import Metrics
     from roost.core.runtime.settings import Settings
-    from roost.core.serving.dataplane import PredictionRecord
+    from roost.core.serving.prediction_records import PredictionRecord
 
 __all__ = ["build_payload_log", "file_sink", "http_sink"]
 
