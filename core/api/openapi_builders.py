@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from roost.core.runtime.server import REQUEST_LINE_LIMIT
+
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 #: Status -> (component name, description) of every error response.
@@ -19,6 +21,14 @@ ERRORS: Mapping[int, tuple[str, str]] = {
     504: ("DeadlineExceeded", "The prediction did not finish in time."),
 }
 PREDICT_ERRORS = (400, 404, 413, 415, 422, 500, 503, 504)
+#: Any route's answer to a request line over gunicorn's limit, before roost
+#: reads the request: gunicorn's own page, not a JSON error.
+URI_TOO_LONG = {
+    "description": (
+        f"The request line (method, path and query) is over {REQUEST_LINE_LIMIT} "
+        "bytes; gunicorn refuses it with its own HTML page before roost reads it."
+    )
+}
 STRING, BOOLEAN, OBJECT = {"type": "string"}, {"type": "boolean"}, {"type": "object"}
 IN_PATH = {"in": "path", "required": True}
 
@@ -43,7 +53,11 @@ def json_response(description: str, schema: Mapping[str, Any]) -> dict[str, Any]
 
 def operation(summary: str, tag: str, schema: Any, *errors: int) -> dict[str, Any]:
     """An operation answering 200 with `schema`, plus the given error statuses."""
-    responses = {"200": json_response("OK", schema), **error_refs(*errors)}
+    responses = {
+        "200": json_response("OK", schema),
+        **error_refs(*errors),
+        "414": URI_TOO_LONG,
+    }
     return {"summary": summary, "tags": [tag], "responses": responses}
 
 

@@ -47,6 +47,8 @@ ACCESS_LOG_FORMAT = (
     "rid=%({x-request-id}o)s %(M)sms"
 )
 _GUNICORN_SETTINGS = frozenset(setting.name for setting in KNOWN_SETTINGS)
+#: Longest request line (method, path, query) gunicorn reads; longer is a 414.
+REQUEST_LINE_LIMIT = 8190
 #: What gunicorn imports and calls in each worker.
 APP_FACTORY = "roost.controllers.app:create_app()"
 #: gthread, spreading new connections evenly over the workers, cutting slow clients.
@@ -202,7 +204,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "keepalive": 5,
         "max_requests": settings.max_requests,
         "max_requests_jitter": settings.max_requests_jitter,
-        "limit_request_line": 8190,
+        "limit_request_line": REQUEST_LINE_LIMIT,
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
         "loglevel": settings.log_level,

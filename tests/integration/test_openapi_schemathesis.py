@@ -54,8 +54,9 @@ READINESS = ("/health/ready", "/v2/health/ready")
 #: Test adapters that crash or sleep on purpose: 5xx is their point.
 MISBEHAVING = r"/(fails-predict|sleepy)/"
 #: Statuses that count as refusing invalid data: schemathesis's list plus 413,
-#: roost's answer to more records than ROOST_MAX_RECORDS (the doc's maxItems).
-REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422"]
+#: roost's answer to more records than ROOST_MAX_RECORDS (the doc's maxItems),
+#: and 414, gunicorn's to a request line over its limit (a huge query).
+REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "414", "415", "422"]
 
 
 def _document(
