@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -46,6 +46,7 @@ from roost.core.serving.prediction_records import (
 from roost.core.serving.readiness import Readiness
 from roost.core.serving.shadow import ShadowObserver
 from roost.core.serving.traffic import TrafficPlan
+from roost.core.serving.typed_frames import FrameSource
 from roost.core.serving.validation import ValidatedBatch
 
 __all__ = [
@@ -258,7 +259,7 @@ class DataPlane:
         )
 
 
-def _frame_of(checked: ValidatedBatch) -> pd.DataFrame | Callable[[], pd.DataFrame]:
+def _frame_of(checked: ValidatedBatch) -> FrameSource:
     """The batch's frame if built, else what builds it when an observer asks."""
     source = checked.source
     return source if isinstance(source, pd.DataFrame) else lambda: checked.frame

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
 
 from roost.core.contract.outputs import PREDICTIONS, Output
+from roost.core.serving.typed_frames import FrameSource, built_frame
 
 __all__ = ["PredictionObserver", "PredictionRecord", "PredictionResult"]
 
@@ -47,7 +48,7 @@ class PredictionRecord:
     name: str
     version: str
     request_id: str | None
-    source: pd.DataFrame | Callable[[], pd.DataFrame]
+    source: FrameSource
     valid_rows: tuple[int, ...]
     outputs: dict[str, list[Any]]
     declared: tuple[Output, ...]
@@ -60,13 +61,7 @@ class PredictionRecord:
     @property
     def frame(self) -> pd.DataFrame:
         """The validated rows the adapter predicted, as a frame (built once)."""
-        source = self.source
-        if isinstance(source, pd.DataFrame):
-            return source
-        frame = source()
-        # NOTE: two observers may both build it; either frame is the same.
-        object.__setattr__(self, "source", frame)
-        return frame
+        return built_frame(self)
 
 
 class PredictionObserver(Protocol):

@@ -16,7 +16,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BlockPlan", "field_dtype", "frame_from_arrays"]
+__all__ = [
+    "BlockPlan",
+    "FrameSource",
+    "built_frame",
+    "field_dtype",
+    "frame_from_arrays",
+]
+
+#: A frame, or what builds it when it is first needed.
+FrameSource = pd.DataFrame | Callable[[], pd.DataFrame]
+
+
+def built_frame(owner: Any) -> pd.DataFrame:
+    """`owner.source` as a frame: built on first use, then kept in its place.
+
+    `owner` may be a frozen dataclass. Two threads may both build it; either
+    frame is the same.
+    """
+    source = owner.source
+    if isinstance(source, pd.DataFrame):
+        return source
+    frame: pd.DataFrame = source()
+    object.__setattr__(owner, "source", frame)
+    return frame
 
 
 def field_dtype(rules: Mapping[str, Any]) -> str:

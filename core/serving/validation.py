@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,7 +22,13 @@ from roost.core.serving.column_checks import (
     compile_checks,
 )
 from roost.core.serving.input_batch import InputBatch
-from roost.core.serving.typed_frames import BlockPlan, field_dtype, frame_from_arrays
+from roost.core.serving.typed_frames import (
+    BlockPlan,
+    FrameSource,
+    built_frame,
+    field_dtype,
+    frame_from_arrays,
+)
 
 __all__ = ["RecordValidator", "ValidatedBatch"]
 
@@ -58,7 +64,7 @@ class ValidatedBatch:
     small batch an adapter reads through `columns` never pays for one.
     """
 
-    source: pd.DataFrame | Callable[[], pd.DataFrame]
+    source: FrameSource
     valid_rows: list[int]
     problems: dict[int, dict[str, list[str]]]
     total: int
@@ -71,13 +77,7 @@ class ValidatedBatch:
     @property
     def frame(self) -> pd.DataFrame:
         """The valid rows as a typed frame in schema order (built once)."""
-        source = self.source
-        if isinstance(source, pd.DataFrame):
-            return source
-        frame = source()
-        # NOTE: two threads may both build it; either frame is the same.
-        object.__setattr__(self, "source", frame)
-        return frame
+        return built_frame(self)
 
 
 def _with_coercion(

@@ -13,7 +13,7 @@ they are, and only the scikit-learn engine pays for a frame
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -82,23 +82,8 @@ def model_inputs(frame: pd.DataFrame, card: ModelCard) -> ModelInputs:
         AdapterError: a required input column is absent.
     """
     present = set(frame.columns)
-    absent = [name for name in card.features if name not in present]
-    required = [name for name in absent if card.input_schema[name].get("required")]
-    if required:
-        raise AdapterError(f"missing input column(s): {', '.join(required)}")
     given = column_arrays(frame, [name for name in card.features if name in present])
-    columns: dict[str, Column] = {}
-    missing: dict[str, Column] = {}
-    for name in card.features:
-        number = is_number_rule(card.input_schema[name])
-        if name not in present:
-            dtype = float if number else object
-            columns[name] = np.full(len(frame), np.nan, dtype=dtype)
-        elif number:
-            columns[name] = _numbers(given[name])
-        else:
-            columns[name], missing[name] = _strings(given[name])
-    return ModelInputs(columns, frame.index, named=card.named_features, missing=missing)
+    return _as_estimator_takes(given, len(frame), frame.index, card, _numbers)
 
 
 def model_inputs_of_columns(
@@ -112,25 +97,38 @@ def model_inputs_of_columns(
     Raises:
         AdapterError: a required input column is absent.
     """
-    absent = [name for name in card.features if name not in columns]
+    return _as_estimator_takes(columns, rows, pd.RangeIndex(rows), card, _number_list)
+
+
+def _as_estimator_takes(
+    given: Mapping[str, Any],
+    rows: int,
+    index: pd.Index,
+    card: ModelCard,
+    numbers: Callable[[Any], Column],
+) -> ModelInputs:
+    """The card's features from `given` columns: float64 numbers, NaN-marked strings."""
+    absent = [name for name in card.features if name not in given]
     required = [name for name in absent if card.input_schema[name].get("required")]
     if required:
         raise AdapterError(f"missing input column(s): {', '.join(required)}")
-    arrays: dict[str, Column] = {}
+    columns: dict[str, Column] = {}
     missing: dict[str, Column] = {}
     for name in card.features:
         number = is_number_rule(card.input_schema[name])
-        if name not in columns:
+        if name not in given:
             dtype = float if number else object
-            arrays[name] = np.full(rows, np.nan, dtype=dtype)
+            columns[name] = np.full(rows, np.nan, dtype=dtype)
         elif number:
-            arrays[name] = np.array(columns[name], dtype=np.float64)
+            columns[name] = numbers(given[name])
         else:
-            values = np.empty(rows, dtype=object)
-            values[:] = columns[name]
-            arrays[name], missing[name] = _strings(values)
-    index = pd.RangeIndex(rows)
-    return ModelInputs(arrays, index, named=card.named_features, missing=missing)
+            columns[name], missing[name] = _strings(given[name])
+    return ModelInputs(columns, index, named=card.named_features, missing=missing)
+
+
+def _number_list(values: Sequence[Any]) -> Column:
+    """JSON numbers (None where missing) as float64, NaN where missing."""
+    return np.array(values, dtype=np.float64)
 
 
 def _numbers(values: Column) -> Column:
@@ -141,7 +139,7 @@ def _numbers(values: Column) -> Column:
     return np.asarray(pd.to_numeric(values), dtype=np.float64)
 
 
-def _strings(column: Column) -> tuple[Column, Column]:
+def _strings(column: Column | Sequence[Any]) -> tuple[Column, Column]:
     """The column with NaN where missing, and where that is."""
     values = np.asarray(column, dtype=object)
     missing = pd.isna(values)

@@ -19,7 +19,7 @@ types; `predict()` computes only the outputs a request needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any, ClassVar
@@ -30,7 +30,7 @@ import pandas as pd
 from roost.core import PREDICTIONS, PROBABILITIES, AdapterError, ModelAdapter
 from roost_sklearn.card import CARD_FILE, ModelCard
 from roost_sklearn.engines import Engine, open_engine
-from roost_sklearn.inputs import model_inputs, model_inputs_of_columns
+from roost_sklearn.inputs import ModelInputs, model_inputs, model_inputs_of_columns
 
 __all__ = ["SklearnAdapter"]
 
@@ -92,16 +92,7 @@ class SklearnAdapter(ModelAdapter):
         engine = self._engine
         if engine is None:
             raise AdapterError(f"adapter {self.name!r} is not loaded; call load()")
-        declared = [output.name for output in self.declared_outputs()]
-        wanted = [name for name in declared if outputs is None or name in outputs]
-        try:
-            inputs = model_inputs(frame, self.card)
-            answers = _answers(engine, inputs, wanted)
-        except (TypeError, ValueError) as exc:
-            raise AdapterError(f"the model refused the input: {exc}") from exc
-        if declared == [PREDICTIONS]:
-            return answers[PREDICTIONS]
-        return answers
+        return self._answer(engine, lambda: model_inputs(frame, self.card), outputs)
 
     def predict_columns(self, columns: Mapping[str, Sequence[Any]], rows: int) -> Any:
         """Return every declared output, as `predict`, from validated columns.
@@ -112,10 +103,25 @@ class SklearnAdapter(ModelAdapter):
         engine = self._engine
         if engine is None:
             return NotImplemented  # `predict` says it is not loaded
+        return self._answer(
+            engine, lambda: model_inputs_of_columns(columns, rows, self.card), None
+        )
+
+    def _answer(
+        self,
+        engine: Engine,
+        inputs_of: Callable[[], ModelInputs],
+        outputs: Sequence[str] | None,
+    ) -> Any:
+        """The wanted outputs (None: all) for the inputs `inputs_of` builds.
+
+        Raises:
+            AdapterError: the estimator refuses an input value.
+        """
         declared = [output.name for output in self.declared_outputs()]
+        wanted = [name for name in declared if outputs is None or name in outputs]
         try:
-            inputs = model_inputs_of_columns(columns, rows, self.card)
-            answers = _answers(engine, inputs, declared)
+            answers = _answers(engine, inputs_of(), wanted)
         except (TypeError, ValueError) as exc:
             raise AdapterError(f"the model refused the input: {exc}") from exc
         if declared == [PREDICTIONS]:
