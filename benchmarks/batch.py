@@ -31,6 +31,7 @@ import numpy as np
 import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
+from batch_targets import Timing, target_lines
 
 from roost.core.batch.job import DEFAULT_BATCH_SIZE
 from roost_house_prices.dataset import load_dataset
@@ -295,6 +296,20 @@ def report(
             else "."
         ),
         f"Dask ran a LocalCluster of {workers} worker processes, one thread each.",
+        "",
+    ]
+    local, dask = (
+        Timing.of(engine.best.seconds, engine.best.summary, rows) for engine in engines
+    )
+    lines += [
+        "### Targets (the fastest run of each engine)",
+        "",
+        "Start-up is the command's wall time before its first piece (its "
+        "summary's own time subtracted). The ceiling assumes a free cluster "
+        "and a perfect split of local's scoring time over the workers: no "
+        "Dask run on this machine can beat it.",
+        "",
+        *target_lines(rows, local, dask, workers),
         "",
     ]
     return "\n".join(lines)
