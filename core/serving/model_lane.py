@@ -113,9 +113,14 @@ class ModelLane:
             if adapter is None:
                 raise PredictionError(self.name, self.version, "adapter is not loaded")
             rows = checked.total
-            answer = predict_column_outputs(
-                adapter, columns, rows, self.name, self.version, requested=requested
-            )
+            try:
+                answer = predict_column_outputs(
+                    adapter, columns, rows, self.name, self.version, requested=requested
+                )
+            except Exception:
+                # The adapter took the call and failed: counted, as on the frame road.
+                self._rows_per_call.observe(rows)
+                raise
             if answer is not None:
                 self._rows_per_call.observe(rows)
                 return answer

@@ -21,7 +21,7 @@ from roost.core import AdapterContext, ModelAdapter
 from roost.core.batch.inputs import to_batch as piece_to_batch
 from roost.core.batch.inputs import to_records as piece_to_records
 from roost.core.contract.registry import AdapterEntry, Registry
-from roost.core.errors import BadRequestError, PayloadTooLargeError
+from roost.core.errors import AdapterError, BadRequestError, PayloadTooLargeError
 from roost.core.runtime.settings import Settings
 from roost.core.serving.dataplane import DataPlane, PredictionRecord
 from roost.core.serving.input_batch import InputBatch
@@ -384,17 +384,24 @@ class _ColumnReader(ModelAdapter):
         return [2 * value for value in frame["x"].tolist()]
 
     def predict_columns(self, columns: Any, rows: int) -> Any:
-        """Double the column x, unless the option `decline` is set."""
+        """Double the column x, unless the option `decline` (or `refuse`) is set."""
         if self.context.options.get("decline"):
             return NotImplemented
+        if self.context.options.get("refuse"):
+            raise AdapterError("x cannot be doubled today")
         self.calls.append(("columns", rows))
         return [2 * float(value) for value in columns["x"]]
 
 
 def _reader_plane(
-    tmp_path: Path, *, batching: tuple[int, float] | None = None, decline: bool = False
+    tmp_path: Path,
+    *,
+    batching: tuple[int, float] | None = None,
+    decline: bool = False,
+    refuse: bool = False,
 ) -> tuple[DataPlane, _ColumnReader, _Collecting]:
-    context = AdapterContext("column-reader", "1.0", tmp_path, {"decline": decline})
+    options = {"decline": decline, "refuse": refuse}
+    context = AdapterContext("column-reader", "1.0", tmp_path, options)
     adapter = _ColumnReader(context)
     entry = AdapterEntry(
         "column-reader", "1.0", "test", _ColumnReader, context, adapter, loaded=True
@@ -431,6 +438,16 @@ class TestColumnsRoad:
         plane.predict("column-reader", _columns(3))
         text = plane.metrics.render().decode()
         assert 'roost_batch_rows_sum{model="column-reader",version="1.0"} 3.0' in text
+
+    def test_a_refused_columns_call_is_counted(self, tmp_path: Path) -> None:
+        """The adapter raised: the call is counted, as a refused frame call is."""
+        plane, _adapter, seen = _reader_plane(tmp_path, refuse=True)
+        with pytest.raises(AdapterError, match="cannot be doubled"):
+            plane.predict("column-reader", _columns(3))
+        text = plane.metrics.render().decode()
+        assert 'roost_batch_rows_count{model="column-reader",version="1.0"} 1.0' in text
+        assert 'roost_batch_rows_sum{model="column-reader",version="1.0"} 3.0' in text
+        assert seen.records == []
 
     def test_declining_adapter_gets_the_frame(self, tmp_path: Path) -> None:
         """`NotImplemented` from predict_columns: the same rows go to predict."""
