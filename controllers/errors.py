@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import falcon
+import orjson
 
 from roost.core.errors import (
     AdapterError,
@@ -22,6 +23,7 @@ from roost.core.errors import (
     RequestValidationError,
     RoostError,
 )
+from roost.core.runtime.refusals import render_refusals_with
 from roost.views.errors import render_error
 
 __all__ = ["STATUS_BY_ERROR", "install_error_handlers"]
@@ -108,8 +110,17 @@ def serialize_http_error(
     )
 
 
+def _refusal_body(title: str, message: str) -> bytes:
+    """The body of a request gunicorn refuses before the app sees it (414, 431...)."""
+    return orjson.dumps(render_error(title, message))
+
+
 def install_error_handlers(app: falcon.App[falcon.Request, falcon.Response]) -> None:
-    """Register roost's handlers; the most specific class wins in Falcon."""
+    """Register roost's handlers; the most specific class wins in Falcon.
+
+    gunicorn's own refusals of requests it cannot parse get the same shape.
+    """
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(RoostError, handle_roost_error)
     app.set_error_serializer(serialize_http_error)
+    render_refusals_with(_refusal_body)

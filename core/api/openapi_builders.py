@@ -21,14 +21,13 @@ ERRORS: Mapping[int, tuple[str, str]] = {
     504: ("DeadlineExceeded", "The prediction did not finish in time."),
 }
 PREDICT_ERRORS = (400, 404, 413, 415, 422, 500, 503, 504)
-#: Any route's answer to a request line over gunicorn's limit, before roost
-#: reads the request: gunicorn's own page, not a JSON error.
-URI_TOO_LONG = {
-    "description": (
-        f"The request line (method, path and query) is over {REQUEST_LINE_LIMIT} "
-        "bytes; gunicorn refuses it with its own HTML page before roost reads it."
-    )
-}
+#: Any route's answer to a request line over gunicorn's limit: gunicorn
+#: refuses it before roost reads the request, in roost's error shape (no
+#: request id).
+URI_TOO_LONG_TEXT = (
+    f"The request line (method, path and query) is over {REQUEST_LINE_LIMIT} "
+    "bytes; gunicorn refuses it before roost reads the request."
+)
 STRING, BOOLEAN, OBJECT = {"type": "string"}, {"type": "boolean"}, {"type": "object"}
 IN_PATH = {"in": "path", "required": True}
 
@@ -56,7 +55,7 @@ def operation(summary: str, tag: str, schema: Any, *errors: int) -> dict[str, An
     responses = {
         "200": json_response("OK", schema),
         **error_refs(*errors),
-        "414": URI_TOO_LONG,
+        "414": json_response(URI_TOO_LONG_TEXT, ref("Error")),
     }
     return {"summary": summary, "tags": [tag], "responses": responses}
 

@@ -291,19 +291,34 @@ def stream(
         return read_response(sock), sent
 
 
+def assert_gunicorn_refusal(response: RawResponse) -> dict[str, Any]:
+    """Check a refusal gunicorn wrote before roost saw the request: roost's shape."""
+    assert response.header("Content-Type") == "application/json", response.body[:200]
+    assert response.header("Connection") == "close"
+    assert len(response.body) < ERROR_BODY_BOUND
+    body = json.loads(response.body)
+    assert isinstance(body["title"], str)
+    assert body["title"]
+    assert isinstance(body["error"], str)
+    assert body["error"]
+    return dict(body)
+
+
 def assert_raw_refused(response: RawResponse) -> None:
-    """Accept a closed connection or a 4xx; roost's own 4xx must be small JSON."""
+    """Accept a closed connection or a 4xx, as a small JSON error either way."""
     if response.status is None:
         return
     assert 400 <= response.status < 500, (response.status, response.body[:200])
     assert len(response.body) < ERROR_BODY_BOUND
-    if response.header("X-Request-ID") is not None:  # roost answered, not gunicorn
+    if response.header("X-Request-ID") is not None:  # roost answered
         assert_json_error(
             response.status,
             _CaseInsensitive(response.headers),
             response.body,
             response.status,
         )
+    else:  # gunicorn refused it before roost saw it
+        assert_gunicorn_refusal(response)
 
 
 def post_head(
@@ -989,6 +1004,46 @@ class TestFraming:
                 sock.settimeout(1)
                 with contextlib.suppress(TimeoutError):
                     assert _recv(sock) == b""
+
+    @pytest.mark.parametrize(
+        ("payload", "status", "title", "said"),
+        [
+            pytest.param(
+                raw(f"GET /v1/models?q={'a' * 9_000} HTTP/1.1"),
+                414,
+                "URI Too Long",
+                "Request Line is too large",
+                id="request-line-over-8190",
+            ),
+            pytest.param(
+                raw(_GET, *(f"X-H{i}: v" for i in range(200))),
+                431,
+                "Request Header Fields Too Large",
+                "Error parsing headers",
+                id="200-headers",
+            ),
+            pytest.param(
+                raw("GET /health HTTP/9.9"),
+                400,
+                "Bad Request",
+                "Invalid HTTP Version",
+                id="http-9.9",
+            ),
+        ],
+    )
+    def test_gunicorns_refusals_are_json(
+        self, target: Target, payload: bytes, status: int, title: str, said: str
+    ) -> None:
+        """The status and message gunicorn chose, in roost's JSON shape."""
+        with socket.create_connection(
+            ("127.0.0.1", target.port), timeout=RAW_TIMEOUT
+        ) as sock:
+            sock.sendall(payload)
+            response = read_response(sock)
+        assert response.status == status
+        body = assert_gunicorn_refusal(response)
+        assert body["title"] == title
+        assert said in body["error"]
 
     def test_unknown_transfer_coding_is_refused(self, target: Target) -> None:
         """An unknown transfer coding is refused: a 4xx, gunicorn's 501, or a close."""
