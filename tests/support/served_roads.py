@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from roost.core.serving.validation import RecordValidator
 
-__all__ = ["both_roads"]
+__all__ = ["assert_labels_agree", "both_roads"]
 
 
 def both_roads(
@@ -28,4 +32,20 @@ def both_roads(
     return (
         adapter.predict_columns(checked.columns, len(records)),
         adapter.predict(checked.frame),
+    )
+
+
+def assert_labels_agree(adapter: Any, rows: pd.DataFrame) -> None:
+    """A classifier's labels and probabilities by both roads are equal, bitwise.
+
+    `rows` (held-out rows with gaps) go as JSON records, as a client sends them.
+    """
+    assert rows.isna().any(axis=1).sum() > 0
+    both = both_roads(adapter, json.loads(rows.to_json(orient="records")))
+    assert both is not None
+    from_columns, from_frame = both
+    labels = from_columns["predictions"].tolist()
+    assert labels == from_frame["predictions"].tolist()
+    np.testing.assert_array_equal(
+        from_columns["probabilities"], from_frame["probabilities"]
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io
-from served_roads import both_roads
+from served_roads import assert_labels_agree
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -139,16 +139,7 @@ class TestClassifier:
         """ONNX feeds from columns equal those from the frame: the same answers."""
         adapter = band_onnx(_context(band_onnx))
         adapter.load()
-        rows = held_out[ONNX_FEATURES].head(25)
-        assert rows.isna().any(axis=1).sum() > 0
-        both = both_roads(adapter, json.loads(rows.to_json(orient="records")))
-        assert both is not None
-        from_columns, from_frame = both
-        labels = from_columns["predictions"].tolist()
-        assert labels == from_frame["predictions"].tolist()
-        np.testing.assert_array_equal(
-            from_columns["probabilities"], from_frame["probabilities"]
-        )
+        assert_labels_agree(adapter, held_out[ONNX_FEATURES].head(25))
 
     def test_wheel_requires_the_onnx_extra(
         self, work: Path, band_onnx: type[Any]

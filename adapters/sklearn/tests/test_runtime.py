@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io
-from served_roads import both_roads
+from served_roads import assert_labels_agree
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
@@ -102,16 +101,7 @@ class TestPredict:
         self, adapter: Any, held_out: pd.DataFrame
     ) -> None:
         """25 held-out rows with gaps: the same labels and probabilities, bitwise."""
-        rows = held_out[FEATURES].head(25)
-        assert rows.isna().any(axis=1).sum() > 0
-        both = both_roads(adapter, json.loads(rows.to_json(orient="records")))
-        assert both is not None
-        from_columns, from_frame = both
-        labels = from_columns["predictions"].tolist()
-        assert labels == from_frame["predictions"].tolist()
-        np.testing.assert_array_equal(
-            from_columns["probabilities"], from_frame["probabilities"]
-        )
+        assert_labels_agree(adapter, held_out[FEATURES].head(25))
 
     def test_only_requested_outputs(
         self, adapter: Any, band_model: Pipeline, held_out: pd.DataFrame
